@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: GPL-2.0
+# mmheap: the series in patches/, the harness in harness/.
+# Variables: CACHE (default /var/cache/mmheap), KERNEL_TREE (your own v6.12.y
+# git tree instead of Debian's tarball), ACCEL (auto|tcg|kvm), JOBS.
+H := harness
+
+.PHONY: help deps base apply export verify checkpatch build kernel boot kunit \
+	kunit-x86 docs test demo bench
+
+help:
+	@echo "make test        every test (same as: bash harness/test.sh)"
+	@echo "make demo        build, boot and show the heap (same as: bash harness/demo.sh)"
+	@echo "make bench       mmheap against the system heap, in QEMU and natively (UML)"
+	@echo "make base        pinned base tree in \$$CACHE (or KERNEL_TREE=...)"
+	@echo "make apply       git am patches/ onto the base"
+	@echo "make export      branch 'mmheap' -> patches/ and the mirrored files"
+	@echo "make verify      prove patches/ and the mirrored files agree"
+	@echo "make checkpatch  checkpatch --strict on every patch"
+	@echo "make build       build every patch (W=1, C=1), ending at the guest kernel"
+	@echo "make kernel      build only the series head"
+	@echo "make boot        kselftests in QEMU"
+	@echo "make kunit       KUnit on UML (kunit-x86: on x86_64 in QEMU)"
+	@echo "make docs        htmldocs and kernel-doc, warnings against the base"
+
+deps:
+	bash $(H)/deps.sh
+base: deps
+	bash $(H)/base.sh
+apply: base
+	bash $(H)/series.sh apply
+export:
+	bash $(H)/series.sh export
+verify: base
+	bash $(H)/series.sh verify-quiet
+checkpatch: apply
+	bash $(H)/series.sh checkpatch
+build: apply
+	bash $(H)/build.sh bisect
+kernel: apply
+	bash $(H)/build.sh head
+boot:
+	bash $(H)/guest.sh test
+kunit:
+	bash $(H)/kunit.sh
+kunit-x86:
+	KUNIT_ARCH=x86_64 bash $(H)/kunit.sh
+docs:
+	bash $(H)/docs.sh
+test:
+	bash $(H)/test.sh
+demo:
+	bash $(H)/demo.sh
+bench:
+	bash $(H)/bench.sh

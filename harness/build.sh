@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the lean guest kernel at the base and at every patch of the series
+# (bisectability), with W=1 and, for what each patch rebuilds, C=1 (sparse).
+# A warning in a file the series touches fails the patch. The build directory
+# ends at the head of the series: that bzImage is the guest kernel.
+#   build.sh bisect   every patch
+#   build.sh head     the head only (for the demo)
+. "$(dirname "$0")/lib.sh"
+
+O=$BUILD/lean
+
+build_at() {
+	local rev=$1 log=$2 sparse=$3
+	wt_checkout "$rev"
+	lean_config "$O"
+	kmake O="$O" W=1 $sparse bzImage
+}
+
+# Warnings and errors, gcc's and sparse's, that name a file the series touches.
+series_warnings() {
+	local log=$1 f
+	while read -r f; do
+		grep -E "(^|/)$(printf '%s' "$f" | sed 's/[.[\*^$]/\\&/g'):[0-9]+(:[0-9]+)?: (warning|error)" "$log" || true
+	done < <(series_files)
+}
+
+bisect() {
+	local c i=0 n log w subject
+	need_wt
+	n=$(git -C "$GITREPO" rev-list --count "$BASE_TAG..$APPLIED")
+	run_step "build base (W=1)" "$LOGDIR/build-base.log" build_at "$BASE_TAG" "" ""
+	for c in $(git -C "$GITREPO" rev-list --reverse "$BASE_TAG..$APPLIED"); do
+		i=$((i + 1))
+		subject=$(git -C "$GITREPO" log -1 --format=%s "$c")
+		log=$LOGDIR/build-$(printf %04d $i).log
+		if ! (run_step "build patch $i/$n (W=1 C=1): $subject" "$log" build_at "$c" "$log" C=1); then
+			record FAIL "build patch $i/$n: $subject" "log: $log"
+			continue
+		fi
+		w=$(series_warnings "$log")
+		if [ -n "$w" ]; then
+			echo "$w"
+			record FAIL "build patch $i/$n: $subject" "new warnings, log: $log"
+		else
+			record PASS "build patch $i/$n: $subject"
+		fi
+	done
+	[ "$(git -C "$WT" rev-parse HEAD)" = "$(git -C "$GITREPO" rev-parse "$APPLIED")" ] ||
+		die "the series head did not build"
+}
+
+head_only() {
+	need_wt
+	run_step "build guest kernel" "$LOGDIR/build-head.log" build_at "$APPLIED" "" ""
+}
+
+case ${1:-} in
+bisect) bisect ;;
+head) head_only ;;
+*) die "usage: build.sh bisect|head" ;;
+esac

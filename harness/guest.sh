@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the kselftests against the tree's own headers, pack a busybox initramfs
+# with them and the guest script, boot the lean kernel in QEMU, and read the
+# serial log: TAP results are counted, and an oops, BUG, WARNING, KASAN,
+# lockdep or hung-task report fails the boot.
+#   guest.sh test|demo|bench
+. "$(dirname "$0")/lib.sh"
+
+MODE=${1:-test}
+O=$BUILD/lean
+KSFT_TARGETS=${KSFT_TARGETS:-dmabuf-heaps mmheap}
+GUEST_MEM=${GUEST_MEM:-2G}
+GUEST_CPUS=${GUEST_CPUS:-2}
+GUEST_TIMEOUT=${GUEST_TIMEOUT:-900}
+ACCEL=${ACCEL:-auto}
+ROOT=$BUILD/initramfs
+LOG=$LOGDIR/guest-$MODE.log
+
+pick_accel() {
+	case $ACCEL in
+	tcg | kvm) echo "$ACCEL" ;;
+	auto)
+		# /dev/kvm alone proves nothing: without vmx/svm a KVM guest hangs.
+		if [ -w /dev/kvm ] && grep -qwE 'vmx|svm' /proc/cpuinfo; then
+			echo kvm
+		else
+			echo tcg
+		fi
+		;;
+	*) die "ACCEL=$ACCEL: use auto, tcg or kvm" ;;
+	esac
+}
+
+build_userspace() {
+	local t
+	kmake O="$O" headers_install INSTALL_HDR_PATH="$BUILD/hdr" >/dev/null
+	rm -rf "$ROOT"
+	mkdir -p "$ROOT"/{bin,tests,bench,proc,sys,dev,tmp}
+	for t in $KSFT_TARGETS; do
+		[ -d "$WT/tools/testing/selftests/$t" ] || { note "no selftest $t in the tree"; continue; }
+		mkdir -p "$BUILD/kselftest/$t"
+		make -C "$WT/tools/testing/selftests/$t" OUTPUT="$BUILD/kselftest/$t" \
+			KHDR_INCLUDES="-isystem $BUILD/hdr/include" CC=gcc \
+			CFLAGS="-static -O2 -Wall -isystem $BUILD/hdr/include -I$WT/tools/testing/selftests" \
+			>"$LOGDIR/kselftest-$t.log" 2>&1 ||
+			die "kselftest $t did not build; log: $LOGDIR/kselftest-$t.log"
+		find "$BUILD/kselftest/$t" -maxdepth 1 -type f -perm -u+x -exec cp {} "$ROOT/tests/" \;
+	done
+	if [ -f "$HARNESS/bench/heapbench.c" ]; then
+		gcc -static -O2 -Wall -isystem "$BUILD/hdr/include" -o "$ROOT/bench/heapbench" \
+			"$HARNESS/bench/heapbench.c" || die "heapbench did not build"
+	fi
+	cp "$HARNESS/guest/demo.sh" "$ROOT/bench/" 2>/dev/null || true
+	cp /bin/busybox "$ROOT/bin/busybox"
+	cp "$HARNESS/guest/init" "$ROOT/init"
+	chmod +x "$ROOT/init"
+	(cd "$ROOT" && find . | cpio -o -H newc --quiet) >"$BUILD/initramfs.cpio"
+}
+
+boot() {
+	local accel cpu
+	accel=$(pick_accel)
+	cpu=max
+	[ "$accel" = kvm ] && cpu=host
+	[ "$accel" = tcg ] && accel=tcg,thread=multi
+	note "booting $O/arch/x86/boot/bzImage with -accel $accel, ${GUEST_CPUS} CPUs, $GUEST_MEM; serial log: $LOG"
+	timeout --foreground -k 10 "$GUEST_TIMEOUT" qemu-system-x86_64 -accel "$accel" -cpu "$cpu" \
+		-smp "$GUEST_CPUS" -m "$GUEST_MEM" -nographic -no-reboot -monitor none \
+		-serial "file:$LOG" -display none \
+		-kernel "$O/arch/x86/boot/bzImage" -initrd "$BUILD/initramfs.cpio" \
+		-append "console=ttyS0 panic=-1 oops=panic rdinit=/init HARNESS=$MODE ${BENCH_ARGS:+BENCH_ARGS=\"$BENCH_ARGS\"} ${GUEST_CMDLINE:-}" \
+		</dev/null >"$LOGDIR/qemu-$MODE.log" 2>&1 || true
+}
+
+# Every ok / not ok line between a target's BEGIN and END markers is one result.
+parse() {
+	local bad
+	bad=$(grep -nE 'Oops|BUG:|WARNING:|KASAN:|UBSAN:|possible (recursive|circular) locking|inconsistent lock state|suspicious RCU usage|held lock freed|INFO: task .* blocked for more than|Kernel panic|general protection fault|soft lockup|hard LOCKUP|Call Trace:' "$LOG" || true)
+	if ! grep -q '=== GUEST DONE' "$LOG"; then
+		record FAIL "guest $MODE: boot ran to the end" "hung, panicked or timed out after ${GUEST_TIMEOUT}s; log: $LOG"
+		tail -n 30 "$LOG"
+	else
+		record PASS "guest $MODE: boot ran to the end"
+	fi
+	if [ -n "$bad" ]; then
+		echo "$bad" | head -n 20
+		record FAIL "guest $MODE: no oops, BUG, WARNING, KASAN, lockdep or hung task" "log: $LOG"
+	else
+		record PASS "guest $MODE: no oops, BUG, WARNING, KASAN, lockdep or hung task"
+	fi
+	[ "$MODE" = test ] || return 0
+	python3 "$HARNESS/tap.py" "$LOG" >>"$RESULTS.tap"
+	cat "$RESULTS.tap"
+	cat "$RESULTS.tap" >>"$RESULTS"
+	rm -f "$RESULTS.tap"
+}
+
+need_wt
+[ -f "$O/arch/x86/boot/bzImage" ] || die "no guest kernel in $O: run 'make build' first"
+[ "$(git -C "$WT" rev-parse HEAD)" = "$(git -C "$GITREPO" rev-parse "$APPLIED")" ] ||
+	die "the harness worktree is not at the series head: run 'make build' first"
+run_step "build kselftests and initramfs" "$LOGDIR/userspace.log" build_userspace
+start=$SECONDS
+boot
+note "guest $MODE: ran $((SECONDS - start)) s"
+parse

@@ -1,0 +1,3 @@
+#!/bin/sh
+# Placeholder, replaced below.
+ls -l /dev/dma_heap

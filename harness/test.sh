@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Every test: the series checks, the per-patch builds, KUnit, the kselftests in
+# QEMU and the docs build. Prints each stage's time and ends with
+# 'N passed, N failed'. Needs no make: it is the README's test command.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+bash "$here/deps.sh" || exit 1
+. "$here/lib.sh"
+set +e
+
+: >"$RESULTS"
+total=$SECONDS
+timings=()
+stage() {
+	local name=$1 start=$SECONDS rc
+	shift
+	echo
+	echo "=== stage: $name"
+	"$@"
+	rc=$?
+	timings+=("$(printf '%-12s %5d s' "$name" $((SECONDS - start)))")
+	echo "=== stage: $name: $((SECONDS - start)) s (exit $rc)"
+	return $rc
+}
+
+stage base bash "$HARNESS/base.sh" || { record FAIL "base tree"; }
+if grep -q '^FAIL base' "$RESULTS"; then :; else
+	if stage apply bash "$HARNESS/series.sh" apply; then
+		record PASS "series: git am of patches/ onto the base"
+		stage verify bash "$HARNESS/series.sh" verify
+		stage checkpatch bash "$HARNESS/series.sh" checkpatch
+		stage build bash "$HARNESS/build.sh" bisect || record FAIL "build: the series head"
+		if [ -f "$BUILD/lean/arch/x86/boot/bzImage" ]; then
+			stage kselftest bash "$HARNESS/guest.sh" test || record FAIL "guest run"
+		fi
+		stage kunit bash "$HARNESS/kunit.sh" || record FAIL "kunit run"
+		stage docs bash "$HARNESS/docs.sh" || record FAIL "docs run"
+	else
+		record FAIL "series: git am of patches/ onto the base"
+	fi
+fi
+
+echo
+echo "=== stage times"
+printf '  %s\n' "${timings[@]}"
+printf '  %-12s %5d s\n' total $((SECONDS - total))
+echo "=== failed and skipped"
+grep -E '^(FAIL|SKIP)' "$RESULTS" || echo "  none"
+echo "results: $RESULTS"
+pass=$(grep -c '^PASS' "$RESULTS")
+fail=$(grep -c '^FAIL' "$RESULTS")
+skip=$(grep -c '^SKIP' "$RESULTS")
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]
