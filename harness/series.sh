@@ -68,8 +68,8 @@ PY
 			rm -f "$REPO/$f"
 		fi
 	done < <(git -C "$GITREPO" diff --name-only "$BASE_TAG" "$SERIES_BRANCH")
-	git -C "$GITREPO" show "$SERIES_BRANCH:MAINTAINERS" |
-		awk '/^STAGING - MMHEAP/{p=1} p&&/^$/{exit} p' >"$REPO/MAINTAINERS.snippet"
+	git -C "$GITREPO" show "$SERIES_BRANCH:MAINTAINERS" >"$LOGDIR/MAINTAINERS"
+	awk '/^STAGING - MMHEAP/{p=1} p&&/^$/{exit} p' "$LOGDIR/MAINTAINERS" >"$REPO/MAINTAINERS.snippet"
 	note "exported $(series_patches | wc -l) patches and the mirrored files"
 }
 

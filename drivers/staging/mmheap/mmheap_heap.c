@@ -1,0 +1,641 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmheap: DMA-BUF heap served from pools of pre-zeroed pages
+ *
+ * Copyright (C) 2025 mmheap developers
+ *
+ * The buffer operations follow drivers/dma-buf/heaps/system_heap.c:
+ * Copyright (C) 2011 Google, Inc.
+ * Copyright (C) 2019, 2020 Linaro Ltd.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+#include <linux/dma-mapping.h>
+#include <linux/err.h>
+#include <linux/highmem.h>
+#include <linux/init.h>
+#include <linux/kstrtox.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/overflow.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "mmheap.h"
+#include "mmheap_pool.h"
+
+#define CREATE_TRACE_POINTS
+#include "mmheap_trace.h"
+
+struct mmheap_pool *mmheap_pool;
+static struct dma_heap *mmheap_heap;
+
+/* Defaults: a quarter of RAM, set at init. */
+unsigned long mmheap_buffer_max_bytes;
+unsigned int mmheap_prefill_max_percent = 25;
+
+struct mmheap_buffer {
+	struct list_head attachments;
+	struct mutex lock;	/* attachments, vmap_cnt and vaddr */
+	unsigned long len;
+	struct sg_table sg_table;
+	int vmap_cnt;
+	void *vaddr;
+};
+
+struct mmheap_attachment {
+	struct device *dev;
+	struct sg_table *table;
+	struct list_head list;
+	bool mapped;
+};
+
+/*
+ * Where the pool is short, allocate as the system heap does, but let an
+ * order-0 allocation fail rather than call the OOM killer on somebody else.
+ */
+#define MMHEAP_LOW_ORDER_GFP	(GFP_HIGHUSER | __GFP_ZERO | __GFP_NOWARN | \
+				 __GFP_RETRY_MAYFAIL)
+#define MMHEAP_HIGH_ORDER_GFP	(((GFP_HIGHUSER | __GFP_ZERO | __GFP_NOWARN | \
+				   __GFP_NORETRY) & ~__GFP_RECLAIM) | \
+				 __GFP_COMP)
+
+static struct sg_table *mmheap_dup_sg_table(struct sg_table *table)
+{
+	struct scatterlist *sg, *new_sg;
+	struct sg_table *new_table;
+	int ret, i;
+
+	new_table = kzalloc(sizeof(*new_table), GFP_KERNEL);
+	if (!new_table)
+		return ERR_PTR(-ENOMEM);
+
+	ret = sg_alloc_table(new_table, table->orig_nents, GFP_KERNEL);
+	if (ret) {
+		kfree(new_table);
+		return ERR_PTR(-ENOMEM);
+	}
+
+	new_sg = new_table->sgl;
+	for_each_sgtable_sg(table, sg, i) {
+		sg_set_page(new_sg, sg_page(sg), sg->length, sg->offset);
+		new_sg = sg_next(new_sg);
+	}
+
+	return new_table;
+}
+
+static int mmheap_attach(struct dma_buf *dmabuf,
+			 struct dma_buf_attachment *attachment)
+{
+	struct mmheap_buffer *buffer = dmabuf->priv;
+	struct mmheap_attachment *a;
+	struct sg_table *table;
+
+	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	if (!a)
+		return -ENOMEM;
+
+	table = mmheap_dup_sg_table(&buffer->sg_table);
+	if (IS_ERR(table)) {
+		kfree(a);
+		return -ENOMEM;
+	}
+
+	a->table = table;
+	a->dev = attachment->dev;
+	INIT_LIST_HEAD(&a->list);
+	a->mapped = false;
+
+	attachment->priv = a;
+
+	mutex_lock(&buffer->lock);
+	list_add(&a->list, &buffer->attachments);
+	mutex_unlock(&buffer->lock);
+
+	return 0;
+}
+
+static void mmheap_detach(struct dma_buf *dmabuf,
+			  struct dma_buf_attachment *attachment)
+{
+	struct mmheap_buffer *buffer = dmabuf->priv;
+	struct mmheap_attachment *a = attachment->priv;
+
+	mutex_lock(&buffer->lock);
+	list_del(&a->list);
+	mutex_unlock(&buffer->lock);
+
+	sg_free_table(a->table);
+	kfree(a->table);
+	kfree(a);
+}
+
+static struct sg_table *mmheap_map_dma_buf(struct dma_buf_attachment *attachment,
+					   enum dma_data_direction direction)
+{
+	struct mmheap_attachment *a = attachment->priv;
+	struct sg_table *table = a->table;
+	int ret;
+
+	ret = dma_map_sgtable(attachment->dev, table, direction, 0);
+	if (ret)
+		return ERR_PTR(ret);
+
+	a->mapped = true;
+	return table;
+}
+
+static void mmheap_unmap_dma_buf(struct dma_buf_attachment *attachment,
+				 struct sg_table *table,
+				 enum dma_data_direction direction)
+{
+	struct mmheap_attachment *a = attachment->priv;
+
+	a->mapped = false;
+	dma_unmap_sgtable(attachment->dev, table, direction, 0);
+}
+
+static int mmheap_begin_cpu_access(struct dma_buf *dmabuf,
+				   enum dma_data_direction direction)
+{
+	struct mmheap_buffer *buffer = dmabuf->priv;
+	struct mmheap_attachment *a;
+
+	mutex_lock(&buffer->lock);
+
+	if (buffer->vmap_cnt)
+		invalidate_kernel_vmap_range(buffer->vaddr, buffer->len);
+
+	list_for_each_entry(a, &buffer->attachments, list) {
+		if (!a->mapped)
+			continue;
+		dma_sync_sgtable_for_cpu(a->dev, a->table, direction);
+	}
+	mutex_unlock(&buffer->lock);
+
+	return 0;
+}
+
+static int mmheap_end_cpu_access(struct dma_buf *dmabuf,
+				 enum dma_data_direction direction)
+{
+	struct mmheap_buffer *buffer = dmabuf->priv;
+	struct mmheap_attachment *a;
+
+	mutex_lock(&buffer->lock);
+
+	if (buffer->vmap_cnt)
+		flush_kernel_vmap_range(buffer->vaddr, buffer->len);
+
+	list_for_each_entry(a, &buffer->attachments, list) {
+		if (!a->mapped)
+			continue;
+		dma_sync_sgtable_for_device(a->dev, a->table, direction);
+	}
+	mutex_unlock(&buffer->lock);
+
+	return 0;
+}
+
+static int mmheap_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
+{
+	struct mmheap_buffer *buffer = dmabuf->priv;
+	struct sg_table *table = &buffer->sg_table;
+	unsigned long addr = vma->vm_start;
+	struct sg_page_iter piter;
+	int ret;
+
+	for_each_sgtable_page(table, &piter, vma->vm_pgoff) {
+		struct page *page = sg_page_iter_page(&piter);
+
+		ret = remap_pfn_range(vma, addr, page_to_pfn(page), PAGE_SIZE,
+				      vma->vm_page_prot);
+		if (ret)
+			return ret;
+		addr += PAGE_SIZE;
+		if (addr >= vma->vm_end)
+			return 0;
+	}
+	return 0;
+}
+
+static void *mmheap_do_vmap(struct mmheap_buffer *buffer)
+{
+	struct sg_table *table = &buffer->sg_table;
+	unsigned long npages = PAGE_ALIGN(buffer->len) >> PAGE_SHIFT;
+	struct sg_page_iter piter;
+	struct page **pages, **tmp;
+	void *vaddr;
+
+	pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return ERR_PTR(-ENOMEM);
+
+	tmp = pages;
+	for_each_sgtable_page(table, &piter, 0) {
+		if (WARN_ON(tmp - pages >= npages))
+			break;
+		*tmp++ = sg_page_iter_page(&piter);
+	}
+
+	vaddr = vmap(pages, npages, VM_MAP, PAGE_KERNEL);
+	kvfree(pages);
+
+	if (!vaddr)
+		return ERR_PTR(-ENOMEM);
+
+	return vaddr;
+}
+
+static int mmheap_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	struct mmheap_buffer *buffer = dmabuf->priv;
+	void *vaddr;
+	int ret = 0;
+
+	mutex_lock(&buffer->lock);
+	if (buffer->vmap_cnt) {
+		buffer->vmap_cnt++;
+		iosys_map_set_vaddr(map, buffer->vaddr);
+		goto out;
+	}
+
+	vaddr = mmheap_do_vmap(buffer);
+	if (IS_ERR(vaddr)) {
+		ret = PTR_ERR(vaddr);
+		goto out;
+	}
+
+	buffer->vaddr = vaddr;
+	buffer->vmap_cnt++;
+	iosys_map_set_vaddr(map, buffer->vaddr);
+out:
+	mutex_unlock(&buffer->lock);
+
+	return ret;
+}
+
+static void mmheap_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	struct mmheap_buffer *buffer = dmabuf->priv;
+
+	mutex_lock(&buffer->lock);
+	if (!--buffer->vmap_cnt) {
+		vunmap(buffer->vaddr);
+		buffer->vaddr = NULL;
+	}
+	mutex_unlock(&buffer->lock);
+	iosys_map_clear(map);
+}
+
+/* Every chunk is compound (or order 0), so its order travels with it. */
+static void mmheap_put_page(struct page *page)
+{
+	int idx = mmheap_pool_order_index(compound_order(page));
+
+	if (WARN_ON_ONCE(idx < 0)) {
+		__free_pages(page, compound_order(page));
+		return;
+	}
+	mmheap_pool_put(mmheap_pool, page, idx);
+}
+
+static void mmheap_release(struct dma_buf *dmabuf)
+{
+	struct mmheap_buffer *buffer = dmabuf->priv;
+	struct sg_table *table = &buffer->sg_table;
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sgtable_sg(table, sg, i)
+		mmheap_put_page(sg_page(sg));
+	sg_free_table(table);
+	trace_mmheap_free(buffer->len);
+	kfree(buffer);
+}
+
+static const struct dma_buf_ops mmheap_buf_ops = {
+	.attach = mmheap_attach,
+	.detach = mmheap_detach,
+	.map_dma_buf = mmheap_map_dma_buf,
+	.unmap_dma_buf = mmheap_unmap_dma_buf,
+	.begin_cpu_access = mmheap_begin_cpu_access,
+	.end_cpu_access = mmheap_end_cpu_access,
+	.mmap = mmheap_mmap,
+	.vmap = mmheap_vmap,
+	.vunmap = mmheap_vunmap,
+	.release = mmheap_release,
+};
+
+static struct page *mmheap_alloc_largest_available(unsigned long size,
+						   unsigned int *idx)
+{
+	struct page *page;
+
+	for (; *idx < MMHEAP_NR_ORDERS; (*idx)++) {
+		unsigned int order = mmheap_orders[*idx];
+
+		if (size < (PAGE_SIZE << order))
+			continue;
+		page = alloc_pages(order ? MMHEAP_HIGH_ORDER_GFP :
+				   MMHEAP_LOW_ORDER_GFP, order);
+		if (page)
+			return page;
+	}
+	return NULL;
+}
+
+/* Take what the pool holds, largest chunks first; returns chunks taken. */
+static unsigned long mmheap_take_from_pool(unsigned long *remaining,
+					   struct list_head *pages)
+{
+	unsigned long nr = 0;
+	unsigned int i, got;
+
+	for (i = 0; i < MMHEAP_NR_ORDERS && *remaining; i++) {
+		unsigned long chunk = PAGE_SIZE << mmheap_orders[i];
+		unsigned long want = *remaining / chunk;
+
+		if (!want)
+			continue;
+		got = mmheap_pool_take(mmheap_pool, i, min(want, UINT_MAX),
+				       pages);
+		*remaining -= got * chunk;
+		nr += got;
+	}
+	return nr;
+}
+
+static struct dma_buf *mmheap_allocate(struct dma_heap *heap,
+				       unsigned long len, u32 fd_flags,
+				       u64 heap_flags)
+{
+	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
+	unsigned long remaining, from_pool, nr, misses = 0;
+	struct mmheap_buffer *buffer;
+	struct page *page, *tmp;
+	unsigned int idx = 0;
+	struct dma_buf *dmabuf;
+	struct scatterlist *sg;
+	struct sg_table *table;
+	LIST_HEAD(pages);
+	int i, ret = -ENOMEM;
+	u64 start;
+
+	/*
+	 * Refuse what could never be satisfied before taking anything: the
+	 * system heap would allocate until the OOM killer stepped in.
+	 */
+	if (!len || len > READ_ONCE(mmheap_buffer_max_bytes) ||
+	    !PAGE_ALIGNED(len))
+		return ERR_PTR(-EINVAL);
+
+	start = ktime_get_ns();
+	buffer = kzalloc(sizeof(*buffer), GFP_KERNEL);
+	if (!buffer)
+		return ERR_PTR(-ENOMEM);
+
+	INIT_LIST_HEAD(&buffer->attachments);
+	mutex_init(&buffer->lock);
+	buffer->len = len;
+
+	remaining = len;
+	nr = mmheap_take_from_pool(&remaining, &pages);
+	from_pool = len - remaining;
+
+	while (remaining) {
+		/*
+		 * Avoid trying to allocate memory if the process
+		 * has been killed by SIGKILL
+		 */
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto free_pages;
+		}
+
+		page = mmheap_alloc_largest_available(remaining, &idx);
+		if (!page)
+			goto free_pages;
+
+		list_add_tail(&page->lru, &pages);
+		remaining -= page_size(page);
+		misses++;
+		nr++;
+	}
+	mmheap_pool_note_alloc(mmheap_pool, misses);
+
+	table = &buffer->sg_table;
+	if (sg_alloc_table(table, nr, GFP_KERNEL))
+		goto free_pages;
+
+	sg = table->sgl;
+	list_for_each_entry_safe(page, tmp, &pages, lru) {
+		sg_set_page(sg, page, page_size(page), 0);
+		sg = sg_next(sg);
+		list_del(&page->lru);
+	}
+
+	exp_info.exp_name = dma_heap_get_name(heap);
+	exp_info.ops = &mmheap_buf_ops;
+	exp_info.size = buffer->len;
+	exp_info.flags = fd_flags;
+	exp_info.priv = buffer;
+	dmabuf = dma_buf_export(&exp_info);
+	if (IS_ERR(dmabuf)) {
+		ret = PTR_ERR(dmabuf);
+		goto free_table;
+	}
+
+	trace_mmheap_alloc(len, from_pool, len - from_pool,
+			   ktime_get_ns() - start);
+	return dmabuf;
+
+free_table:
+	for_each_sgtable_sg(table, sg, i)
+		mmheap_put_page(sg_page(sg));
+	sg_free_table(table);
+	kfree(buffer);
+	return ERR_PTR(ret);
+
+free_pages:
+	/* None of these pages was ever seen by anybody: they are zero. */
+	list_for_each_entry_safe(page, tmp, &pages, lru) {
+		list_del(&page->lru);
+		__free_pages(page, compound_order(page));
+	}
+	kfree(buffer);
+	return ERR_PTR(ret);
+}
+
+static const struct dma_heap_ops mmheap_heap_ops = {
+	.allocate = mmheap_allocate,
+};
+
+/**
+ * mmheap_parse_bytes() - parse a byte count as written to sysfs or the boot line
+ * @buf: decimal (or 0x hex) number, optionally followed by K, M or G and by
+ *	one newline
+ * @bytes: the value, on success
+ *
+ * Return: 0, -EINVAL for anything that is not such a number, or -ERANGE if
+ * the value does not fit in an unsigned long.
+ */
+int mmheap_parse_bytes(const char *buf, unsigned long *bytes)
+{
+	unsigned int shift = 0;
+	char num[32];
+	size_t len;
+	u64 val;
+	int ret;
+
+	len = strlen(buf);
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (!len || len >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, buf, len);
+	num[len] = '\0';
+
+	switch (num[len - 1]) {
+	case 'G':
+	case 'g':
+		shift += 10;
+		fallthrough;
+	case 'M':
+	case 'm':
+		shift += 10;
+		fallthrough;
+	case 'K':
+	case 'k':
+		shift += 10;
+		num[--len] = '\0';
+		break;
+	}
+
+	ret = kstrtou64(num, 0, &val);
+	if (ret)
+		return ret;
+	if (check_shl_overflow(val, shift, &val) || val > ULONG_MAX)
+		return -ERANGE;
+	*bytes = val;
+	return 0;
+}
+
+static unsigned long mmheap_ram_bytes(void)
+{
+	return totalram_pages() << PAGE_SHIFT;
+}
+
+/**
+ * mmheap_prefill() - ask for the mmheap pool to be filled with zeroed pages
+ * @bytes: how much the pool should hold; 0 cancels a pending request
+ *
+ * For drivers that know a stream is about to start (a camera being opened):
+ * the refill thread fills the pool at idle priority so that the buffers
+ * allocated next come out of the pool. The request holds until a few seconds
+ * (sysfs decay_ms) after the last allocation, then the pool drains back to
+ * its low watermark. Does the same as a write to
+ * /sys/kernel/mm/mmheap/prefill_bytes. Does not wait for the pool to fill.
+ *
+ * Return: 0, -ENODEV if the heap is not initialised, or -ERANGE if @bytes is
+ * above prefill_max_percent of RAM.
+ */
+int mmheap_prefill(size_t bytes)
+{
+	unsigned long max;
+
+	if (!mmheap_pool)
+		return -ENODEV;
+	max = mmheap_ram_bytes() / 100 * READ_ONCE(mmheap_prefill_max_percent);
+	if (bytes > max)
+		return -ERANGE;
+	return mmheap_pool_set_prefill(mmheap_pool, bytes);
+}
+EXPORT_SYMBOL_GPL(mmheap_prefill);
+
+static char mmheap_boot_prefill[32];
+
+static int mmheap_param_set_prefill(const char *val,
+				    const struct kernel_param *kp)
+{
+	/* Too long to be a size: keep something the parser refuses. */
+	if (strscpy(mmheap_boot_prefill, val, sizeof(mmheap_boot_prefill)) < 0)
+		strscpy(mmheap_boot_prefill, "?", sizeof(mmheap_boot_prefill));
+	return 0;
+}
+
+static const struct kernel_param_ops mmheap_prefill_param_ops = {
+	.set = mmheap_param_set_prefill,
+};
+module_param_cb(prefill, &mmheap_prefill_param_ops, NULL, 0);
+MODULE_PARM_DESC(prefill, "Bytes to prefill at boot (K, M, G suffixes)");
+
+static void __init mmheap_boot_prefill_apply(void)
+{
+	unsigned long bytes;
+	int ret;
+
+	if (!mmheap_boot_prefill[0])
+		return;
+
+	ret = mmheap_parse_bytes(mmheap_boot_prefill, &bytes);
+	if (!ret)
+		ret = mmheap_prefill(bytes);
+	if (ret)
+		pr_warn("ignoring mmheap.prefill=%s (%d), no prefill at boot\n",
+			mmheap_boot_prefill, ret);
+}
+
+static const struct mmheap_pool_ops mmheap_pool_ops = {
+	.prefill_done = mmheap_sysfs_prefill_done,
+};
+
+static int __init mmheap_init(void)
+{
+	struct dma_heap_export_info exp_info = {
+		.name = "mmheap",
+		.ops = &mmheap_heap_ops,
+	};
+	struct mmheap_pool *pool;
+	int ret;
+
+	mmheap_buffer_max_bytes = mmheap_ram_bytes() / 4;
+
+	pool = mmheap_pool_create("mmheap", &mmheap_pool_ops, NULL);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+
+	ret = mmheap_pool_start_thread(pool);
+	if (ret)
+		goto err_pool;
+
+	mmheap_pool = pool;
+	ret = mmheap_sysfs_init();
+	if (ret)
+		goto err_pool;
+
+	mmheap_heap = dma_heap_add(&exp_info);
+	if (IS_ERR(mmheap_heap)) {
+		ret = PTR_ERR(mmheap_heap);
+		goto err_sysfs;
+	}
+
+	mmheap_boot_prefill_apply();
+	return 0;
+
+err_sysfs:
+	mmheap_sysfs_exit();
+err_pool:
+	mmheap_pool = NULL;
+	/* Stops the thread if it was started. */
+	mmheap_pool_destroy(pool);
+	pr_err("initialisation failed: %d\n", ret);
+	return ret;
+}
+device_initcall(mmheap_init);
