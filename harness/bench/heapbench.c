@@ -19,6 +19,12 @@
  *          alloc_min_ns=<n> alloc_max_ns=<n> free_p50_ns=<n> free_p90_ns=<n>
  *   stats case=<c> size_mib=<s> hits=<delta> misses=<delta>
  *   error case=<c> size_mib=<s> msg=<word> [errno=<n>]
+ *   clock clocksource=<name> res_ns=<n>
+ *
+ * Check the clock line first: a QEMU TCG guest whose TSC calibration fails
+ * (no HPET or ACPI PM timer to calibrate against) falls back to the jiffies
+ * clocksource, res_ns=4000000 at HZ=250, and every pool hit then reads 0.
+ * Booting with tsc_early_khz=<host kHz> tsc=reliable keeps it on the TSC.
  *
  * mmheap-prefilled: before every timed allocation (warm-up included) it
  * writes the size to prefill_bytes and waits for prefill_done with poll(),
@@ -330,6 +336,29 @@ out:
 	close(heap_fd);
 }
 
+static void print_clock(void)
+{
+	char cs[64] = "unknown";
+	struct timespec res;
+	ssize_t n;
+	int fd;
+
+	fd = open("/sys/devices/system/clocksource/clocksource0/current_clocksource",
+		  O_RDONLY);
+	if (fd >= 0) {
+		n = read(fd, cs, sizeof(cs) - 1);
+		cs[n > 0 ? n : 0] = '\0';
+		cs[strcspn(cs, "\n ")] = '\0';
+		close(fd);
+	}
+	clock_getres(CLOCK_MONOTONIC, &res);
+	printf("clock clocksource=%s res_ns=%llu\n", cs[0] ? cs : "unknown",
+	       res.tv_sec * 1000000000ULL + res.tv_nsec);
+	if (res.tv_sec || res.tv_nsec > 1000)
+		printf("# coarse clock: times below %ld ns are noise; boot with tsc_early_khz=<kHz> tsc=reliable\n",
+		       res.tv_sec * 1000000000L + res.tv_nsec);
+}
+
 static int parse_sizes(const char *arg, unsigned int *sizes)
 {
 	char *copy = strdup(arg), *tok, *save = NULL, *end;
@@ -395,6 +424,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("# heapbench iters=%d warmup=%d cases=%d\n", iters, warmup,
 	       ncases);
+	print_clock();
 	for (c = 0; c < ncases; c++) {
 		const char *name = cases[c];
 		enum mode mode = PLAIN;
