@@ -497,7 +497,7 @@ int mmheap_parse_bytes(const char *buf, unsigned long *bytes)
 	len = strlen(buf);
 	if (len && buf[len - 1] == '\n')
 		len--;
-	if (!len || len >= sizeof(num))
+	if (!len || len >= sizeof(num) || memchr(buf, '\n', len))
 		return -EINVAL;
 	memcpy(num, buf, len);
 	num[len] = '\0';
@@ -605,7 +605,7 @@ static int __init mmheap_init(void)
 	struct mmheap_pool *pool;
 	int ret;
 
-	mmheap_buffer_max_bytes = mmheap_ram_bytes() / 4;
+	mmheap_buffer_max_bytes = (totalram_pages() / 4) << PAGE_SHIFT;
 
 	pool = mmheap_pool_create("mmheap", &mmheap_pool_ops, NULL);
 	if (IS_ERR(pool))

@@ -241,7 +241,9 @@ void mmheap_pool_put(struct mmheap_pool *pool, struct page *page,
 	mmheap_pool_account(page, order, 1);
 	spin_unlock(&pool->lock);
 
-	mmheap_pool_kick(pool);
+	/* A buffer frees many chunks in a row: one wake-up is enough. */
+	if (!READ_ONCE(pool->kicked))
+		mmheap_pool_kick(pool);
 }
 
 /**
@@ -750,8 +752,12 @@ static long mmheap_pool_work(struct mmheap_pool *pool)
 	long timeout = MAX_SCHEDULE_TIMEOUT;
 	bool blocked = false;
 
-	/* Any kick from now on is seen by the next wait. */
-	xchg(&pool->kicked, false);
+	WRITE_ONCE(pool->kicked, false);
+	/*
+	 * Order the clear before looking at the pool, so that a kick that
+	 * comes after the look is seen by the next wait and is not lost.
+	 */
+	smp_mb();
 
 	trimmed = mmheap_pool_trim(pool, MMHEAP_BATCH_PAGES);
 	if (!trimmed)

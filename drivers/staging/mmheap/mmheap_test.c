@@ -13,6 +13,7 @@
 #include <linux/highmem.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/shrinker.h>
@@ -447,6 +448,45 @@ static void mmheap_test_thread_restart(struct kunit *test)
 	mmheap_pool_stop_thread(pool);
 }
 
+static s64 test_stop_ms(struct mmheap_pool *pool)
+{
+	ktime_t start = ktime_get();
+
+	mmheap_pool_stop_thread(pool);
+	return ktime_ms_delta(ktime_get(), start);
+}
+
+/*
+ * kthread_stop() must not wait for work that will never come: an idle
+ * thread and one backing off for memory both stop at once, and stopping
+ * leaves no dirty chunk behind, since nobody would zero it.
+ */
+static void mmheap_test_thread_stop(struct kunit *test)
+{
+	struct mmheap_pool *pool = test_pool(test);
+	struct mmheap_pool_stats st;
+	int i;
+
+	KUNIT_ASSERT_EQ(test, mmheap_pool_start_thread(pool), 0);
+	msleep(50);
+	KUNIT_EXPECT_LT(test, test_stop_ms(pool), 1000);
+
+	test_pool_ctx(pool)->memory_short = true;
+	mmheap_pool_set_prefill(pool, SZ_1M);
+	KUNIT_ASSERT_EQ(test, mmheap_pool_start_thread(pool), 0);
+	msleep(50);
+	KUNIT_EXPECT_LT(test, test_stop_ms(pool), 1000);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_shrink_count(pool), 0UL);
+
+	for (i = 0; i < 4; i++)
+		mmheap_pool_put(pool, test_alloc_chunk(test, IDX_64K), IDX_64K);
+	KUNIT_ASSERT_EQ(test, mmheap_pool_start_thread(pool), 0);
+	mmheap_pool_stop_thread(pool);
+	mmheap_pool_get_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.dirty_pages, 0UL);
+	KUNIT_EXPECT_LE(test, st.clean_pages, 64UL);
+}
+
 static bool test_pool_prefill_done(struct mmheap_pool *pool)
 {
 	return mmheap_pool_prefill_done(pool);
@@ -623,6 +663,7 @@ static struct kunit_case mmheap_test_cases[] = {
 	KUNIT_CASE(mmheap_test_decay),
 	KUNIT_CASE(mmheap_test_shrinker),
 	KUNIT_CASE(mmheap_test_thread_restart),
+	KUNIT_CASE(mmheap_test_thread_stop),
 	KUNIT_CASE(mmheap_test_thread_prefill),
 	KUNIT_CASE(mmheap_test_thread_decay),
 	KUNIT_CASE(mmheap_test_concurrent),
