@@ -347,6 +347,14 @@ static void mmheap_test_watermark_cap(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mmheap_pool_shrink_count(pool), 64UL);
 }
 
+/* Move the pool's last use @ms into the past, instead of sleeping. */
+static void test_age(struct mmheap_pool *pool, unsigned int ms)
+{
+	spin_lock(&pool->lock);
+	pool->last_use = jiffies - msecs_to_jiffies(ms);
+	spin_unlock(&pool->lock);
+}
+
 /* A prefill holds for decay_ms after the last use, then drains. */
 static void mmheap_test_decay(struct kunit *test)
 {
@@ -354,20 +362,24 @@ static void mmheap_test_decay(struct kunit *test)
 	bool blocked = false;
 
 	mmheap_pool_set_low_watermark(pool, SZ_64K);
-	mmheap_pool_set_decay_ms(pool, 200);
-	KUNIT_EXPECT_EQ(test, mmheap_pool_get_decay_ms(pool), 200U);
+	mmheap_pool_set_decay_ms(pool, 1000);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_get_decay_ms(pool), 1000U);
 	mmheap_pool_set_prefill(pool, SZ_1M);
 	mmheap_pool_refill(pool, ULONG_MAX, &blocked);
 	KUNIT_EXPECT_EQ(test, mmheap_pool_shrink_count(pool), 256UL);
 
-	/* An allocation restarts the clock. */
-	msleep(120);
-	mmheap_pool_note_alloc(pool, 0);
-	msleep(120);
+	test_age(pool, 900);
 	KUNIT_EXPECT_EQ(test, mmheap_pool_target(pool), 256UL);
 	KUNIT_EXPECT_EQ(test, mmheap_pool_trim(pool, ULONG_MAX), 0UL);
 
-	msleep(250);
+	/* An allocation restarts the clock. */
+	test_age(pool, 1100);
+	mmheap_pool_note_alloc(pool, 0);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_target(pool), 256UL);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_get_prefill(pool),
+			(unsigned long)SZ_1M);
+
+	test_age(pool, 1100);
 	KUNIT_EXPECT_EQ(test, mmheap_pool_target(pool), 16UL);
 	KUNIT_EXPECT_EQ(test, mmheap_pool_get_prefill(pool), 0UL);
 	KUNIT_EXPECT_TRUE(test, mmheap_pool_prefill_done(pool));

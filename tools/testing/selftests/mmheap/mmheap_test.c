@@ -147,9 +147,9 @@ static uint64_t clean_bytes(void)
 	uint64_t bytes = 0;
 	unsigned int i;
 
+	/* order_<N>/clean_pages counts pages, whatever the chunk order. */
 	for (i = 0; i < ARRAY_SIZE(orders); i++)
-		bytes += order_pages(orders[i], "clean_pages") *
-			 ((uint64_t)page_size << orders[i]);
+		bytes += order_pages(orders[i], "clean_pages") * page_size;
 	return bytes;
 }
 
@@ -639,7 +639,8 @@ static void test_bad_writes(void)
 
 	for (i = 0; i < ARRAY_SIZE(bad_writes); i++) {
 		const struct bad_write *bw = &bad_writes[i];
-		char before[64], after[64], val[64];
+		char before[64], after[64], val[64], shown[128];
+		unsigned int j, k;
 		int ret;
 
 		if (bw->val) {
@@ -654,6 +655,16 @@ static void test_bad_writes(void)
 			snprintf(val, sizeof(val), "%llu", (unsigned long long)
 				 (sysfs_u64("pool_cap_bytes") + SZ_1M));
 		}
+		/* One TAP line per result: show a newline in the value as \n. */
+		for (j = 0, k = 0; val[j] && k < sizeof(shown) - 3; j++) {
+			if (val[j] == '\n') {
+				shown[k++] = '\\';
+				shown[k++] = 'n';
+			} else {
+				shown[k++] = val[j];
+			}
+		}
+		shown[k] = '\0';
 		if (sysfs_read_str(bw->file, before, sizeof(before))) {
 			ksft_test_result_fail("%s: cannot read\n", bw->file);
 			continue;
@@ -663,7 +674,7 @@ static void test_bad_writes(void)
 		ksft_test_result((ret == bw->err || (bw->alt_err && ret == bw->alt_err)) &&
 				 !strcmp(before, after),
 				 "%s refuses %s \"%s\": %s (want %s), value %s -> %s\n",
-				 bw->file, bw->why, val,
+				 bw->file, bw->why, shown,
 				 ret ? strerror(ret) : "accepted",
 				 strerror(bw->err), before, after);
 	}
