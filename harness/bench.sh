@@ -32,6 +32,7 @@ mkdir -p "$R"/{bin,bench,tests,proc,sys,dev,tmp}
 cp "$BUILD/initramfs/bench/heapbench" "$R/bench/"
 cp /bin/busybox "$R/bin/busybox"
 cp "$HARNESS/guest/init" "$R/init"
+chmod +x "$R/init"
 timeout 900 "$U/linux" mem=2G rootfstype=hostfs rootflags="$R" rw init=/init \
 	HARNESS=bench ${BENCH_ARGS:+BENCH_ARGS="$BENCH_ARGS"} con=null con0=fd:0,fd:1 \
 	</dev/null >"$LOGDIR/bench-uml.log" 2>&1 || true
