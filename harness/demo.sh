@@ -15,7 +15,7 @@ if [ "$(git -C "$WT" rev-parse HEAD)" != "$(git -C "$GITREPO" rev-parse "$APPLIE
 else
 	wt_checkout "$APPLIED"
 	run_step "build guest kernel (incremental)" "$LOGDIR/build-head.log" \
-		bash -c "$(declare -f lean_config kmake); WT='$WT' HARNESS='$HARNESS' JOBS='$JOBS' CC_ARG='$CC_ARG' HOSTCC_ARG='$HOSTCC_ARG'; lean_config '$BUILD/lean'; kmake O='$BUILD/lean' bzImage"
+		bash -c "$(declare -f lean_config kmake); WT='$WT' HARNESS='$HARNESS' JOBS='$JOBS' CC_ARG='$CC_ARG' HOSTCC_ARG='$HOSTCC_ARG'; lean_config '$BUILD/lean'; kmake O='$BUILD/lean' W=1 bzImage"
 fi
 bash "$HARNESS/guest.sh" demo >/dev/null
 sed -n '/=== GUEST START/,/=== GUEST DONE/p' "$LOGDIR/guest-demo.log" | grep -v '^\[ *[0-9.]*\] '
