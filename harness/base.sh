@@ -44,7 +44,7 @@ own_tree() {
 	fi
 	[ -r "$TARBALL" ] || die "tarball $TARBALL not found"
 	note "checking sha256 of $TARBALL"
-	echo "$TARBALL_SHA256  $TARBALL" | sha256sum --check --status ||
+	echo "$TARBALL_SHA256  $TARBALL" | sha256sum --check --status 2>/dev/null ||
 		die "sha256 of $TARBALL is $(sha256sum "$TARBALL" | cut -d' ' -f1), expected $TARBALL_SHA256: refusing to use it"
 
 	tmp=$GITREPO.tmp
