@@ -10,7 +10,7 @@
 BENCH_ARGS=${BENCH_ARGS:-}
 need_wt
 [ -f "$HARNESS/bench/heapbench.c" ] || die "no harness/bench/heapbench.c"
-[ "$(git -C "$WT" rev-parse HEAD)" = "$(git -C "$GITREPO" rev-parse "$APPLIED")" ] || wt_checkout "$APPLIED"
+wt_at_head || wt_checkout "$APPLIED"
 [ -f "$BUILD/lean/arch/x86/boot/bzImage" ] || bash "$HARNESS/build.sh" head
 
 echo "=== QEMU guest ($(grep -qwE 'vmx|svm' /proc/cpuinfo && echo kvm-capable || echo TCG))"

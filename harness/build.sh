@@ -46,7 +46,7 @@ bisect() {
 			record PASS "build patch $i/$n: $subject"
 		fi
 	done
-	[ "$(git -C "$WT" rev-parse HEAD)" = "$(git -C "$GITREPO" rev-parse "$APPLIED")" ] ||
+	wt_at_head ||
 		die "the series head did not build"
 }
 

@@ -9,7 +9,7 @@ bash "$here/deps.sh" || exit 1
 : >"$RESULTS"
 bash "$HARNESS/base.sh"
 bash "$HARNESS/series.sh" apply
-if [ "$(git -C "$WT" rev-parse HEAD)" != "$(git -C "$GITREPO" rev-parse "$APPLIED")" ] ||
+if ! wt_at_head ||
 	[ ! -f "$BUILD/lean/arch/x86/boot/bzImage" ]; then
 	bash "$HARNESS/build.sh" head
 else

@@ -98,7 +98,7 @@ parse() {
 
 need_wt
 [ -f "$O/arch/x86/boot/bzImage" ] || die "no guest kernel in $O: run 'make build' first"
-[ "$(git -C "$WT" rev-parse HEAD)" = "$(git -C "$GITREPO" rev-parse "$APPLIED")" ] ||
+wt_at_head ||
 	die "the harness worktree is not at the series head: run 'make build' first"
 run_step "build kselftests and initramfs" "$LOGDIR/userspace.log" build_userspace
 start=$SECONDS

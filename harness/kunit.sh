@@ -15,7 +15,7 @@ for c in ${KUNITCONFIGS:-drivers/staging/mmheap $HARNESS/configs/kthread.kunitco
 done
 [ ${#configs[@]} -gt 0 ] || die "no kunitconfig found in the tree"
 need_wt
-[ "$(git -C "$WT" rev-parse HEAD)" = "$(git -C "$GITREPO" rev-parse "$APPLIED")" ] || wt_checkout "$APPLIED"
+wt_at_head || wt_checkout "$APPLIED"
 
 log=$LOGDIR/kunit-$KUNIT_ARCH.log
 cd "$WT"

@@ -108,6 +108,11 @@ need_wt() {
 	fi
 }
 
+# True when the harness worktree is at the head of the applied series.
+wt_at_head() {
+	[ "$(git -C "$WT" rev-parse HEAD)" = "$(git -C "$GITREPO" rev-parse "$APPLIED")" ]
+}
+
 wt_checkout() {
 	git -C "$WT" checkout -q --detach "$1" || die "cannot check out $1 in $WT"
 }

@@ -8,6 +8,11 @@
 
 COVER_TEXT=$HARNESS/cover-letter.txt
 
+# The series' MAINTAINERS entry, out of the MAINTAINERS file $1.
+maintainers_entry() {
+	awk '/^STAGING - MMHEAP/{p=1} p&&/^$/{exit} p' "$1"
+}
+
 # git am patches/ onto the base in the harness worktree; the result is branch
 # $APPLIED. The developers' branch $SERIES_BRANCH is made from it only when it
 # does not exist yet, so unexported work on it is never lost.
@@ -69,7 +74,7 @@ PY
 		fi
 	done < <(git -C "$GITREPO" diff --name-only "$BASE_TAG" "$SERIES_BRANCH")
 	git -C "$GITREPO" show "$SERIES_BRANCH:MAINTAINERS" >"$LOGDIR/MAINTAINERS"
-	awk '/^STAGING - MMHEAP/{p=1} p&&/^$/{exit} p' "$LOGDIR/MAINTAINERS" >"$REPO/MAINTAINERS.snippet"
+	maintainers_entry "$LOGDIR/MAINTAINERS" >"$REPO/MAINTAINERS.snippet"
 	note "exported $(series_patches | wc -l) patches and the mirrored files"
 }
 
@@ -81,7 +86,7 @@ verify() {
 		if [ "$f" = MAINTAINERS ]; then
 			if ! grep -qxF -f <(head -n 1 "$REPO/MAINTAINERS.snippet") "$WT/MAINTAINERS" ||
 				! diff -u "$REPO/MAINTAINERS.snippet" \
-					<(awk '/^STAGING - MMHEAP/{p=1} p&&/^$/{exit} p' "$WT/MAINTAINERS"); then
+					<(maintainers_entry "$WT/MAINTAINERS"); then
 				echo "MAINTAINERS.snippet differs from the entry the series adds"
 				bad=1
 			fi
