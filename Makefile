@@ -5,7 +5,7 @@
 H := harness
 
 .PHONY: help deps base apply export verify checkpatch build kernel boot kunit \
-	kunit-x86 docs test demo bench
+	kunit-x86 docs test demo bench selftest
 
 help:
 	@echo "make test        every test (same as: bash harness/test.sh)"
@@ -21,6 +21,7 @@ help:
 	@echo "make boot        kselftests in QEMU"
 	@echo "make kunit       KUnit on UML (kunit-x86: on x86_64 in QEMU)"
 	@echo "make docs        htmldocs and kernel-doc, warnings against the base"
+	@echo "make selftest    the harness's own tests: deps.sh against stand-ins, shellcheck"
 
 deps:
 	bash $(H)/deps.sh
@@ -52,3 +53,5 @@ demo:
 	bash $(H)/demo.sh
 bench:
 	bash $(H)/bench.sh
+selftest:
+	bash $(H)/selftest/deps-test.sh; rc=$$?; bash $(H)/selftest/shellcheck.sh || rc=1; exit $$rc

@@ -4,6 +4,7 @@
 # hash-checked, extracted into $CACHE/linux and made a git repository whose
 # first commit is the untouched tarball, tagged $BASE_TAG. With KERNEL_TREE set,
 # check the user's own tree instead and tag its HEAD as the base.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 DEB_PKG=linux-source-6.12

@@ -5,6 +5,7 @@
 # one boot, and prints the raw per-iteration figures. It runs twice: in the
 # QEMU guest (TCG slows zeroing most of all, so it overstates what the pool
 # saves) and in a UML kernel, whose kernel code runs at native speed.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 BENCH_ARGS=${BENCH_ARGS:-}

@@ -6,6 +6,7 @@
 # ends at the head of the series: that bzImage is the guest kernel.
 #   build.sh bisect   every patch
 #   build.sh head     the head only (for the demo)
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 O=$BUILD/lean
@@ -14,7 +15,7 @@ build_at() {
 	local rev=$1 log=$2 sparse=$3
 	wt_checkout "$rev"
 	lean_config "$O"
-	kmake O="$O" W=1 $sparse bzImage
+	kmake O="$O" W=1 ${sparse:+"$sparse"} bzImage
 }
 
 # Warnings and errors, gcc's and sparse's, that name a file the series touches.

@@ -5,6 +5,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bash "$here/deps.sh" || exit 1
+# shellcheck source=lib.sh
 . "$here/lib.sh"
 : >"$RESULTS"
 bash "$HARNESS/base.sh"

@@ -3,6 +3,7 @@
 # Build the documentation directories the series touches, at the base and at
 # the head, and fail on any warning the series adds; run kernel-doc -none on
 # every C file and header the series adds or changes.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 DOCDIRS=${DOCDIRS:-core-api driver-api}
@@ -49,7 +50,7 @@ while read -r f; do
 	esac
 	[ -e "$WT/$f" ] || continue
 	case $f in tools/*) continue ;; esac
-	out=$(cd "$WT" && scripts/kernel-doc -none -Wall "$f" 2>&1 || true)
+	out=$(cd "$WT" && { scripts/kernel-doc -none -Wall "$f" 2>&1 || true; })
 	if [ -n "$out" ]; then
 		echo "$out"
 		record FAIL "kernel-doc -none: $f"

@@ -5,6 +5,7 @@
 # serial log: TAP results are counted, and an oops, BUG, WARNING, KASAN,
 # lockdep or hung-task report fails the boot.
 #   guest.sh test|demo|bench
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 MODE=${1:-test}

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Run the series' KUnit suites with the kernel's own kunit.py: UML by default
 # (native speed), KUNIT_ARCH=x86_64 for QEMU. Every case is one result.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 KUNIT_ARCH=${KUNIT_ARCH:-um}

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # Shared helpers for the mmheap harness. Sourced, not run.
+# shellcheck shell=bash
 
 set -euo pipefail
 
@@ -27,6 +28,7 @@ fi
 APPLIED=${APPLIED:-mmheap-applied}
 RESULTS=${RESULTS:-$CACHE/results.txt}
 # Paths of this repository that mirror the kernel tree.
+# shellcheck disable=SC2034 # used by series.sh
 MIRRORED="drivers Documentation tools kernel lib include mm arch"
 
 export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache}

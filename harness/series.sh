@@ -4,6 +4,7 @@
 # branch back to patches/ and the mirrored paths, prove the two agree, and
 # checkpatch every patch.
 #   series.sh apply | export | verify | checkpatch
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 COVER_TEXT=$HARNESS/cover-letter.txt
@@ -103,6 +104,7 @@ verify() {
 		fi
 	done < <(series_files)
 	# Every mirrored file must come from the series.
+	# shellcheck disable=SC2086 # MIRRORED is a list of paths, split on purpose
 	tracked=$(cd "$REPO" && git ls-files --cached --others --exclude-standard -- $MIRRORED)
 	for f in $tracked; do
 		series_files | grep -qxF "$f" || { echo "not in the series: $f"; bad=1; }

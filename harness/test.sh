@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Every test: the series checks, the per-patch builds, KUnit, the kselftests in
-# QEMU and the docs build. Prints each stage's time and ends with
-# 'N passed, N failed'. Needs no make: it is the README's test command.
+# Every test: the harness's self-tests, the series checks, the per-patch
+# builds, KUnit, the kselftests in QEMU and the docs build. Prints each stage's
+# time and ends with 'N passed, N failed'. Needs no make: it is the README's
+# test command.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bash "$here/deps.sh" || exit 1
+# shellcheck source=lib.sh
 . "$here/lib.sh"
 set +e
 
@@ -24,6 +26,28 @@ stage() {
 	return $rc
 }
 
+# The harness's own checks, in seconds, before anything is fetched or built:
+# deps.sh against stand-ins and shellcheck on every script, one result per
+# case and per file. A self-test that fails without a FAIL line of its own
+# (it died early, say) is recorded as failed here.
+selftests() {
+	local t n0 rc new bad=0
+	for t in deps-test.sh shellcheck.sh; do
+		n0=$(wc -l <"$RESULTS")
+		RESULTS=$RESULTS bash "$HARNESS/selftest/$t"
+		rc=$?
+		new=$(tail -n +$((n0 + 1)) "$RESULTS")
+		if [ -z "$new" ]; then
+			record FAIL "harness: selftest/$t" "exit $rc, no result recorded"
+		elif [ "$rc" != 0 ] && ! grep -q '^FAIL' <<<"$new"; then
+			record FAIL "harness: selftest/$t" "exit $rc, yet no case failed"
+		fi
+		[ "$rc" = 0 ] || bad=1
+	done
+	return $bad
+}
+
+stage harness selftests
 stage base bash "$HARNESS/base.sh" || { record FAIL "base tree"; }
 if grep -q '^FAIL base' "$RESULTS"; then :; else
 	if stage apply bash "$HARNESS/series.sh" apply; then

@@ -15,8 +15,8 @@ if [ ! -d $M ]; then
 	exit 0
 fi
 for p in /proc/[0-9]*; do
-	case "$(cat $p/comm 2>/dev/null)" in mmheap*)
-		echo "== refill thread: $(cat $p/comm) pid ${p#/proc/}, $(grep -E '^policy' $p/sched | tr -s ' ') (5 = SCHED_IDLE)"
+	case "$(cat "$p/comm" 2>/dev/null)" in mmheap*)
+		echo "== refill thread: $(cat "$p/comm") pid ${p#/proc/}, $(grep -E '^policy' "$p/sched" | tr -s ' ') (5 = SCHED_IDLE)"
 	esac
 done
 echo "== idle pool:"
