@@ -6,6 +6,7 @@
 # ends at the head of the series: that bzImage is the guest kernel.
 #   build.sh bisect   every patch
 #   build.sh head     the head only (for the demo)
+#   build.sh rt       the head, PREEMPT_RT variant, in $BUILD/lean-rt
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -56,8 +57,22 @@ head_only() {
 	run_step "build guest kernel" "$LOGDIR/build-head.log" build_at "$APPLIED" "" ""
 }
 
+# The same guest with PREEMPT_RT, where spinlock_t sleeps: proof that no
+# allocation waits for the SCHED_IDLE refill thread there either.
+rt() {
+	local o=$BUILD/lean-rt
+	need_wt
+	wt_checkout "$APPLIED"
+	lean_config "$o" "$HARNESS/configs/rt.config"
+	grep -q '^CONFIG_PREEMPT_RT=y' "$o/.config" ||
+		die "CONFIG_PREEMPT_RT did not stick in $o/.config"
+	run_step "build guest kernel (PREEMPT_RT)" "$LOGDIR/build-rt.log" \
+		kmake O="$o" bzImage
+}
+
 case ${1:-} in
 bisect) bisect ;;
 head) head_only ;;
-*) die "usage: build.sh bisect|head" ;;
+rt) rt ;;
+*) die "usage: build.sh bisect|head|rt" ;;
 esac

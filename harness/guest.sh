@@ -5,18 +5,23 @@
 # serial log: TAP results are counted, and an oops, BUG, WARNING, KASAN,
 # lockdep or hung-task report fails the boot.
 #   guest.sh test|demo|bench
+# GUEST_KERNEL=lean-rt boots the PREEMPT_RT variant (build.sh rt).
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 MODE=${1:-test}
-O=$BUILD/lean
+GUEST_KERNEL=${GUEST_KERNEL:-lean}
+O=$BUILD/$GUEST_KERNEL
+# Result names carry the kernel when it is not the plain lean guest.
+LABEL=$MODE
+[ "$GUEST_KERNEL" = lean ] || LABEL="$MODE ($GUEST_KERNEL)"
 KSFT_TARGETS=${KSFT_TARGETS:-dmabuf-heaps mmheap}
 GUEST_MEM=${GUEST_MEM:-2G}
 GUEST_CPUS=${GUEST_CPUS:-2}
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-900}
 ACCEL=${ACCEL:-auto}
 ROOT=$BUILD/initramfs
-LOG=$LOGDIR/guest-$MODE.log
+LOG=$LOGDIR/guest-$MODE${GUEST_KERNEL#lean}.log
 
 pick_accel() {
 	case $ACCEL in
@@ -48,6 +53,8 @@ build_userspace() {
 			die "kselftest $t did not build; log: $LOGDIR/kselftest-$t.log"
 		find "$BUILD/kselftest/$t" -maxdepth 1 -type f -perm -u+x -exec cp {} "$ROOT/tests/" \;
 	done
+	gcc -static -O2 -Wall -isystem "$BUILD/hdr/include" -o "$ROOT/tests/mmheap-hogs" \
+		"$HARNESS/guest/hoglat.c" || die "harness/guest/hoglat.c did not build"
 	if [ -f "$HARNESS/bench/heapbench.c" ]; then
 		gcc -static -O2 -Wall -isystem "$BUILD/hdr/include" -o "$ROOT/bench/heapbench" \
 			"$HARNESS/bench/heapbench.c" || die "heapbench did not build"
@@ -79,19 +86,19 @@ parse() {
 	local bad
 	bad=$(grep -nE 'Oops|BUG:|WARNING:|KASAN:|UBSAN:|possible (recursive|circular) locking|inconsistent lock state|suspicious RCU usage|held lock freed|INFO: task .* blocked for more than|Kernel panic|general protection fault|soft lockup|hard LOCKUP|Call Trace:' "$LOG" || true)
 	if ! grep -q '=== GUEST DONE' "$LOG"; then
-		record FAIL "guest $MODE: boot ran to the end" "hung, panicked or timed out after ${GUEST_TIMEOUT}s; log: $LOG"
+		record FAIL "guest $LABEL: boot ran to the end" "hung, panicked or timed out after ${GUEST_TIMEOUT}s; log: $LOG"
 		tail -n 30 "$LOG"
 	else
-		record PASS "guest $MODE: boot ran to the end"
+		record PASS "guest $LABEL: boot ran to the end"
 	fi
 	if [ -n "$bad" ]; then
 		echo "$bad" | head -n 20
-		record FAIL "guest $MODE: no oops, BUG, WARNING, KASAN, lockdep or hung task" "log: $LOG"
+		record FAIL "guest $LABEL: no oops, BUG, WARNING, KASAN, lockdep or hung task" "log: $LOG"
 	else
-		record PASS "guest $MODE: no oops, BUG, WARNING, KASAN, lockdep or hung task"
+		record PASS "guest $LABEL: no oops, BUG, WARNING, KASAN, lockdep or hung task"
 	fi
 	[ "$MODE" = test ] || return 0
-	python3 "$HARNESS/tap.py" "$LOG" >>"$RESULTS.tap"
+	python3 "$HARNESS/tap.py" "$LOG" "${GUEST_KERNEL#lean}" >>"$RESULTS.tap"
 	cat "$RESULTS.tap"
 	cat "$RESULTS.tap" >>"$RESULTS"
 	rm -f "$RESULTS.tap"
@@ -104,5 +111,5 @@ wt_at_head ||
 run_step "build kselftests and initramfs" "$LOGDIR/userspace.log" build_userspace
 start=$SECONDS
 boot
-note "guest $MODE: ran $((SECONDS - start)) s"
+note "guest $LABEL: ran $((SECONDS - start)) s"
 parse

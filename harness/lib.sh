@@ -119,13 +119,15 @@ wt_checkout() {
 	git -C "$WT" checkout -q --detach "$1" || die "cannot check out $1 in $WT"
 }
 
-# The lean guest config for the tree in $WT, in build dir $1.
+# The lean guest config for the tree in $WT, in build dir $1, with the
+# fragments $2... merged on top (the PREEMPT_RT variant).
 lean_config() {
 	local o=$1
+	shift
 	mkdir -p "$o"
 	make -C "$WT" O="$o" allnoconfig >/dev/null
 	"$WT/scripts/kconfig/merge_config.sh" -m -O "$o" "$o/.config" \
-		"$HARNESS/configs/lean.config" >/dev/null
+		"$HARNESS/configs/lean.config" "$@" >/dev/null
 	make -C "$WT" O="$o" olddefconfig >/dev/null
 }
 

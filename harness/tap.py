@@ -13,7 +13,8 @@ import sys
 RESULT = re.compile(r"^(not ok|ok)\s+\d+\s*-?\s*(.*?)\s*(#\s*(SKIP|skip|TODO)\b\s*(.*))?$")
 
 
-def main(path):
+def main(path, variant=""):
+    tag = f"kselftest{variant}"
     name = None
     counts = {}
     with open(path, errors="replace") as log:
@@ -29,9 +30,9 @@ def main(path):
                 rc = int(end.group(2))
                 passed, failed = counts[name]
                 if passed + failed == 0:
-                    print(f"FAIL kselftest {name} # printed no TAP result (exit {rc})")
+                    print(f"FAIL {tag} {name} # printed no TAP result (exit {rc})")
                 elif rc not in (0, 4) and failed == 0:
-                    print(f"FAIL kselftest {name}: exit code # exit {rc} with no failed case")
+                    print(f"FAIL {tag} {name}: exit code # exit {rc} with no failed case")
                 name = None
                 continue
             if not name:
@@ -41,19 +42,19 @@ def main(path):
                 continue
             verdict, desc, directive, why = m.group(1), m.group(2), m.group(4), m.group(5)
             if directive and directive.upper() == "SKIP":
-                print(f"SKIP kselftest {name}: {desc} # {why or 'no reason given'}")
+                print(f"SKIP {tag} {name}: {desc} # {why or 'no reason given'}")
                 counts[name][0] += 1
             elif verdict == "ok":
-                print(f"PASS kselftest {name}: {desc}")
+                print(f"PASS {tag} {name}: {desc}")
                 counts[name][0] += 1
             else:
-                print(f"FAIL kselftest {name}: {desc}")
+                print(f"FAIL {tag} {name}: {desc}")
                 counts[name][1] += 1
     if name:
-        print(f"FAIL kselftest {name} # did not finish")
+        print(f"FAIL {tag} {name} # did not finish")
     if not counts:
-        print("FAIL kselftest # no kselftest ran in the guest")
+        print(f"FAIL {tag} # no kselftest ran in the guest")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "")

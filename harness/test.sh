@@ -57,6 +57,12 @@ if grep -q '^FAIL base' "$RESULTS"; then :; else
 		stage build bash "$HARNESS/build.sh" bisect || record FAIL "build: the series head"
 		if [ -f "$BUILD/lean/arch/x86/boot/bzImage" ]; then
 			stage kselftest bash "$HARNESS/guest.sh" test || record FAIL "guest run"
+			if stage rt-build bash "$HARNESS/build.sh" rt; then
+				GUEST_KERNEL=lean-rt stage kselftest-rt bash "$HARNESS/guest.sh" test ||
+					record FAIL "guest run (PREEMPT_RT)"
+			else
+				record FAIL "build: the PREEMPT_RT guest kernel"
+			fi
 		fi
 		stage kunit bash "$HARNESS/kunit.sh" || record FAIL "kunit run"
 		stage docs bash "$HARNESS/docs.sh" || record FAIL "docs run"

@@ -27,14 +27,15 @@
  * Booting with tsc_early_khz=<host kHz> tsc=reliable keeps it on the TSC.
  *
  * mmheap-prefilled: before every timed allocation (warm-up included) it
- * writes the size to prefill_bytes and waits for prefill_done with poll(),
- * so every timed allocation is served from the pool. The wait is outside
+ * writes the size to prefill_bytes and waits with poll() for prefill_state
+ * to read "done", so every timed allocation is served from the pool (and
+ * consumes the request). The wait is outside
  * the timed region and reported as prefill_wait_ns.
  *
- * mmheap-empty: the pool is drained (prefill 0, low watermark 0, cap 0,
- * the thread trims it to nothing) and the thread stopped; with a cap of 0
- * a free goes straight back to the page allocator, so every allocation
- * misses. This is the cost of mmheap when the HAL did not prefill.
+ * mmheap-empty: the pool is drained (prefill 0, low watermark 0, cap 0:
+ * the kernel's decay worker trims it to nothing) and the thread stopped
+ * through debugfs; with a target of 0 a free goes straight back to the
+ * page allocator, so every allocation misses. This is the cost of mmheap when the HAL did not prefill.
  *
  * The mmheap tunables are saved before an mmheap case and restored after.
  */
@@ -54,6 +55,7 @@
 #include <linux/dma-heap.h>
 
 #define SYSFS		"/sys/kernel/mm/mmheap/"
+#define THREAD		"/sys/kernel/debug/mmheap/thread"
 #define HEAP_DIR	"/dev/dma_heap/"
 #define MIB		(1024ULL * 1024)
 #define WAIT_MS		120000
@@ -63,7 +65,7 @@
 enum mode { PLAIN, PREFILLED, EMPTY };
 
 static const char * const tunables[] = {
-	"thread", "prefill_max_percent", "pool_cap_bytes",
+	"prefill_max_percent", "pool_cap_bytes",
 	"low_watermark_bytes", "decay_ms", "buffer_max_bytes", "prefill_bytes",
 };
 
@@ -123,6 +125,22 @@ static int sysfs_write(const char *name, const char *val)
 	return ret;
 }
 
+/* The refill thread's switch is in debugfs (mounted by the guest's init). */
+static int thread_set(bool on)
+{
+	int fd, ret = 0;
+
+	fd = open(THREAD, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, on ? "1" : "0", 1) < 0)
+		ret = -errno;
+	close(fd);
+	if (ret)
+		printf("# writing %d to %s: %s\n", on, THREAD, strerror(-ret));
+	return ret;
+}
+
 static int sysfs_write_u64(const char *name, uint64_t val)
 {
 	char buf[32];
@@ -150,16 +168,17 @@ static void restore_tunables(void)
 		for (i = 0; i < ARRAY_SIZE(tunables); i++)
 			if (saved[i][0])
 				sysfs_write(tunables[i], saved[i]);
+	thread_set(true);
 }
 
-/* Read prefill_done once (arms sysfs_notify), then poll() and re-read. */
+/* Read prefill_state once (arms sysfs_notify), then poll() and re-read. */
 static int wait_prefill_done(int timeout_ms)
 {
 	uint64_t deadline = now_ns() + timeout_ms * 1000000ULL;
-	char buf[8];
+	char buf[16];
 	int fd, ret = -ETIMEDOUT;
 
-	fd = open(SYSFS "prefill_done", O_RDONLY);
+	fd = open(SYSFS "prefill_state", O_RDONLY);
 	if (fd < 0)
 		return -errno;
 	for (;;) {
@@ -172,8 +191,13 @@ static int wait_prefill_done(int timeout_ms)
 			ret = -errno;
 			break;
 		}
-		if (n > 0 && buf[0] == '1') {
+		buf[n > 0 ? n : 0] = '\0';
+		if (!strncmp(buf, "done", 4)) {
 			ret = 0;
+			break;
+		}
+		if (!strncmp(buf, "expired", 7) || !strncmp(buf, "none", 4)) {
+			ret = -ENOENT;
 			break;
 		}
 		now = now_ns();
@@ -217,23 +241,23 @@ static int prepare_mode(enum mode mode)
 	switch (mode) {
 	case PREFILLED:
 		/* Keep the request alive between iterations; start clean. */
-		if (sysfs_write("thread", "1") ||
+		if (thread_set(true) ||
 		    sysfs_write("decay_ms", "600000"))
 			return -1;
 		return 0;
 	case EMPTY:
-		if (sysfs_write("thread", "1") ||
+		if (thread_set(true) ||
 		    sysfs_write("prefill_bytes", "0") ||
 		    sysfs_write("low_watermark_bytes", "0") ||
 		    sysfs_write("pool_cap_bytes", "0"))
 			return -1;
-		/* The thread trims the pool down to the new cap of 0. */
+		/* The decay worker trims the pool down to the new cap of 0. */
 		if (wait_pool_empty(WAIT_MS)) {
 			printf("# pool still holds %llu kB\n",
 			       (unsigned long long)sysfs_u64("total_pools_kb"));
 			return -1;
 		}
-		return sysfs_write("thread", "0") ? -1 : 0;
+		return thread_set(false) ? -1 : 0;
 	default:
 		return 0;
 	}

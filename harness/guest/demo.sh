@@ -3,9 +3,9 @@
 # What a camera HAL does with mmheap, step by step, in the guest.
 M=/sys/kernel/mm/mmheap
 show() {
-	printf '  total_pools_kb=%s hits=%s misses=%s zeroed_bytes=%s prefill_done=%s\n' \
+	printf '  total_pools_kb=%s hits=%s misses=%s zeroed_bytes=%s prefill_bytes=%s prefill_state=%s\n' \
 		"$(cat $M/total_pools_kb)" "$(cat $M/hits)" "$(cat $M/misses)" \
-		"$(cat $M/zeroed_bytes)" "$(cat $M/prefill_done)"
+		"$(cat $M/zeroed_bytes)" "$(cat $M/prefill_bytes)" "$(cat $M/prefill_state)"
 }
 echo "== heaps in /dev/dma_heap:"
 ls /dev/dma_heap
@@ -21,20 +21,22 @@ for p in /proc/[0-9]*; do
 done
 echo "== idle pool:"
 show
-echo "== camera HAL: echo 64M > $M/prefill_bytes, then wait for prefill_done"
+echo "== camera HAL: echo 64M > $M/prefill_bytes, then wait for prefill_state 'done'"
 echo 64M >$M/prefill_bytes
 i=0
-while [ "$(cat $M/prefill_done)" != 1 ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
-echo "  prefill of 64 MiB done after about $((i / 10)).$((i % 10)) s"
+while [ "$(cat $M/prefill_state)" != "done" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+echo "  prefill of 64 MiB: $(cat $M/prefill_state) after about $((i / 10)).$((i % 10)) s"
 show
 echo "== stream start: the 64 MiB allocations, timed (pool hit vs system heap):"
 /bench/heapbench -s 64 -n 3 mmheap-prefilled system 2>&1 | grep -E '^(result|error|stats)'
+echo "== the prefill was consumed by the allocations it was for: nothing is refilled"
 show
 echo "== bad input is refused:"
 for v in abc -1 12abc 99999999999999999999999; do
 	if echo "$v" >$M/prefill_bytes 2>/dev/null; then r=accepted; else r=refused; fi
 	echo "  prefill_bytes <- '$v': $r"
 done
-echo "== cancel the prefill; the pool decays to its low watermark"
+echo "== a prefill nobody uses: request 32M, then cancel it; the pool drains"
+echo 32M >$M/prefill_bytes
 echo 0 >$M/prefill_bytes
 show

@@ -11,6 +11,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <kunit/visibility.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
 #include <linux/dma-mapping.h>
@@ -19,6 +20,7 @@
 #include <linux/init.h>
 #include <linux/kstrtox.h>
 #include <linux/ktime.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/overflow.h>
@@ -33,11 +35,21 @@
 #include "mmheap_trace.h"
 
 struct mmheap_pool *mmheap_pool;
-static struct dma_heap *mmheap_heap;
+struct dma_heap *mmheap_heap;
 
 /* Defaults: a quarter of RAM, set at init. */
 unsigned long mmheap_buffer_max_bytes;
 unsigned int mmheap_prefill_max_percent = 25;
+
+/*
+ * On by default, unlike upstream's dma_heap.mem_accounting: mmheap has no
+ * users whose memory.max was sized without it, and a pool that lets a
+ * cgroup allocate past its limit is a way round every limit.
+ */
+bool mmheap_mem_accounting = true;
+module_param_named(mem_accounting, mmheap_mem_accounting, bool, 0644);
+MODULE_PARM_DESC(mem_accounting,
+		 "Charge buffers to the allocating task's memory cgroup (default: on)");
 
 struct mmheap_buffer {
 	struct list_head attachments;
@@ -203,22 +215,31 @@ static int mmheap_end_cpu_access(struct dma_buf *dmabuf,
 	return 0;
 }
 
+/* One remap_pfn_range() per chunk, not per page: a chunk is contiguous. */
 static int mmheap_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 {
 	struct mmheap_buffer *buffer = dmabuf->priv;
 	struct sg_table *table = &buffer->sg_table;
 	unsigned long addr = vma->vm_start;
-	struct sg_page_iter piter;
-	int ret;
+	unsigned long pgoff = vma->vm_pgoff;
+	struct scatterlist *sg;
+	int i, ret;
 
-	for_each_sgtable_page(table, &piter, vma->vm_pgoff) {
-		struct page *page = sg_page_iter_page(&piter);
+	for_each_sgtable_sg(table, sg, i) {
+		unsigned long npages = sg->length >> PAGE_SHIFT;
+		unsigned long size;
 
-		ret = remap_pfn_range(vma, addr, page_to_pfn(page), PAGE_SIZE,
-				      vma->vm_page_prot);
+		if (pgoff >= npages) {
+			pgoff -= npages;
+			continue;
+		}
+		size = min((npages - pgoff) << PAGE_SHIFT, vma->vm_end - addr);
+		ret = remap_pfn_range(vma, addr, page_to_pfn(sg_page(sg)) + pgoff,
+				      size, vma->vm_page_prot);
 		if (ret)
 			return ret;
-		addr += PAGE_SIZE;
+		addr += size;
+		pgoff = 0;
 		if (addr >= vma->vm_end)
 			return 0;
 	}
@@ -294,27 +315,27 @@ static void mmheap_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
 	iosys_map_clear(map);
 }
 
-/* Every chunk is compound (or order 0), so its order travels with it. */
-static void mmheap_put_page(struct page *page)
+/*
+ * Every chunk is compound (or order 0), so its order travels with it and the
+ * pool takes the whole buffer back in one call.
+ */
+static void mmheap_put_table(struct sg_table *table)
 {
-	int idx = mmheap_pool_order_index(compound_order(page));
+	struct scatterlist *sg;
+	LIST_HEAD(chunks);
+	int i;
 
-	if (WARN_ON_ONCE(idx < 0)) {
-		__free_pages(page, compound_order(page));
-		return;
-	}
-	mmheap_pool_put(mmheap_pool, page, idx);
+	for_each_sgtable_sg(table, sg, i)
+		list_add_tail(&sg_page(sg)->lru, &chunks);
+	mmheap_pool_put_list(mmheap_pool, &chunks, false);
 }
 
 static void mmheap_release(struct dma_buf *dmabuf)
 {
 	struct mmheap_buffer *buffer = dmabuf->priv;
 	struct sg_table *table = &buffer->sg_table;
-	struct scatterlist *sg;
-	int i;
 
-	for_each_sgtable_sg(table, sg, i)
-		mmheap_put_page(sg_page(sg));
+	mmheap_put_table(table);
 	sg_free_table(table);
 	trace_mmheap_free(buffer->len);
 	kfree(buffer);
@@ -333,59 +354,91 @@ static const struct dma_buf_ops mmheap_buf_ops = {
 	.release = mmheap_release,
 };
 
-static struct page *mmheap_alloc_largest_available(unsigned long size,
-						   unsigned int *idx)
+/*
+ * Charge each chunk to the allocating task's memory cgroup, as the page
+ * allocator would have with __GFP_ACCOUNT; pooled pages were allocated by
+ * the refill thread and belong to nobody. Never calls the OOM killer: a
+ * cgroup at its limit gets -ENOMEM.
+ */
+static int mmheap_charge(struct list_head *pages)
 {
 	struct page *page;
 
-	for (; *idx < MMHEAP_NR_ORDERS; (*idx)++) {
-		unsigned int order = mmheap_orders[*idx];
-
-		if (size < (PAGE_SIZE << order))
-			continue;
-		page = alloc_pages(order ? MMHEAP_HIGH_ORDER_GFP :
-				   MMHEAP_LOW_ORDER_GFP, order);
-		if (page)
-			return page;
+	if (!READ_ONCE(mmheap_mem_accounting))
+		return 0;
+	list_for_each_entry(page, pages, lru) {
+		if (memcg_kmem_charge_page(page, GFP_KERNEL | __GFP_RETRY_MAYFAIL,
+					   compound_order(page)))
+			goto uncharge;
 	}
-	return NULL;
+	return 0;
+
+uncharge:
+	list_for_each_entry_continue_reverse(page, pages, lru)
+		memcg_kmem_uncharge_page(page, compound_order(page));
+	return -ENOMEM;
 }
 
-/* Take what the pool holds, largest chunks first; returns chunks taken. */
-static unsigned long mmheap_take_from_pool(unsigned long *remaining,
-					   struct list_head *pages)
+/*
+ * Build the buffer from the largest chunks there are: at each order, take
+ * what the pool holds, then what the page allocator has, before going down
+ * an order, so that a large buffer is never made of small chunks while
+ * large ones can be had.
+ */
+static int mmheap_gather(unsigned long len, struct list_head *pages,
+			 unsigned long *nr, unsigned long *misses,
+			 unsigned long *from_pool)
 {
-	unsigned long nr = 0;
+	unsigned long remaining = len;
+	struct page *page;
 	unsigned int i, got;
 
-	for (i = 0; i < MMHEAP_NR_ORDERS && *remaining; i++) {
-		unsigned long chunk = PAGE_SIZE << mmheap_orders[i];
-		unsigned long want = *remaining / chunk;
+	for (i = 0; i < MMHEAP_NR_ORDERS && remaining; i++) {
+		unsigned int order = mmheap_orders[i];
+		unsigned long chunk = PAGE_SIZE << order;
+		unsigned long want = remaining / chunk;
 
 		if (!want)
 			continue;
 		got = mmheap_pool_take(mmheap_pool, i, min(want, UINT_MAX),
 				       pages);
-		*remaining -= got * chunk;
-		nr += got;
+		remaining -= got * chunk;
+		*from_pool += got * chunk;
+		*nr += got;
+
+		while (remaining >= chunk) {
+			/*
+			 * Avoid trying to allocate memory if the process
+			 * has been killed by SIGKILL
+			 */
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			page = alloc_pages(order ? MMHEAP_HIGH_ORDER_GFP :
+					   MMHEAP_LOW_ORDER_GFP, order);
+			if (!page)
+				break;
+			list_add_tail(&page->lru, pages);
+			remaining -= chunk;
+			(*misses)++;
+			(*nr)++;
+		}
 	}
-	return nr;
+	return remaining ? -ENOMEM : 0;
 }
 
-static struct dma_buf *mmheap_allocate(struct dma_heap *heap,
-				       unsigned long len, u32 fd_flags,
-				       u64 heap_flags)
+VISIBLE_IF_KUNIT struct dma_buf *mmheap_allocate(struct dma_heap *heap,
+						 unsigned long len,
+						 u32 fd_flags, u64 heap_flags)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
-	unsigned long remaining, from_pool, nr, misses = 0;
+	unsigned long from_pool = 0, nr = 0, misses = 0;
 	struct mmheap_buffer *buffer;
 	struct page *page, *tmp;
-	unsigned int idx = 0;
 	struct dma_buf *dmabuf;
 	struct scatterlist *sg;
 	struct sg_table *table;
 	LIST_HEAD(pages);
-	int i, ret = -ENOMEM;
+	int i, ret;
 	u64 start;
 
 	/*
@@ -405,34 +458,17 @@ static struct dma_buf *mmheap_allocate(struct dma_heap *heap,
 	mutex_init(&buffer->lock);
 	buffer->len = len;
 
-	remaining = len;
-	nr = mmheap_take_from_pool(&remaining, &pages);
-	from_pool = len - remaining;
-
-	while (remaining) {
-		/*
-		 * Avoid trying to allocate memory if the process
-		 * has been killed by SIGKILL
-		 */
-		if (fatal_signal_pending(current)) {
-			ret = -EINTR;
-			goto free_pages;
-		}
-
-		page = mmheap_alloc_largest_available(remaining, &idx);
-		if (!page)
-			goto free_pages;
-
-		list_add_tail(&page->lru, &pages);
-		remaining -= page_size(page);
-		misses++;
-		nr++;
-	}
-	mmheap_pool_note_alloc(mmheap_pool, misses);
+	ret = mmheap_gather(len, &pages, &nr, &misses, &from_pool);
+	if (ret)
+		goto give_back;
+	ret = mmheap_charge(&pages);
+	if (ret)
+		goto give_back;
 
 	table = &buffer->sg_table;
-	if (sg_alloc_table(table, nr, GFP_KERNEL))
-		goto free_pages;
+	ret = sg_alloc_table(table, nr, GFP_KERNEL);
+	if (ret)
+		goto give_back;
 
 	sg = table->sgl;
 	list_for_each_entry_safe(page, tmp, &pages, lru) {
@@ -452,26 +488,35 @@ static struct dma_buf *mmheap_allocate(struct dma_heap *heap,
 		goto free_table;
 	}
 
+	mmheap_pool_note_alloc(mmheap_pool, len >> PAGE_SHIFT, misses);
 	trace_mmheap_alloc(len, from_pool, len - from_pool,
 			   ktime_get_ns() - start);
 	return dmabuf;
 
 free_table:
 	for_each_sgtable_sg(table, sg, i)
-		mmheap_put_page(sg_page(sg));
+		list_add_tail(&sg_page(sg)->lru, &pages);
 	sg_free_table(table);
-	kfree(buffer);
-	return ERR_PTR(ret);
-
-free_pages:
-	/* None of these pages was ever seen by anybody: they are zero. */
-	list_for_each_entry_safe(page, tmp, &pages, lru) {
-		list_del(&page->lru);
-		__free_pages(page, compound_order(page));
-	}
+give_back:
+	/*
+	 * Nobody saw the pages: they are zero and go back as clean. Chunks
+	 * the pool keeps are uncharged there, the rest when they are freed.
+	 */
+	mmheap_pool_put_list(mmheap_pool, &pages, true);
 	kfree(buffer);
 	return ERR_PTR(ret);
 }
+EXPORT_SYMBOL_IF_KUNIT(mmheap_allocate);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+struct sg_table *mmheap_buffer_table(struct dma_buf *dmabuf)
+{
+	struct mmheap_buffer *buffer = dmabuf->priv;
+
+	return &buffer->sg_table;
+}
+EXPORT_SYMBOL_IF_KUNIT(mmheap_buffer_table);
+#endif
 
 static const struct dma_heap_ops mmheap_heap_ops = {
 	.allocate = mmheap_allocate,
@@ -481,12 +526,12 @@ static const struct dma_heap_ops mmheap_heap_ops = {
  * mmheap_parse_bytes() - parse a byte count as written to sysfs or the boot line
  * @buf: decimal (or 0x hex) number, optionally followed by K, M or G and by
  *	one newline
- * @bytes: the value, on success
+ * @bytes: the value, on success; untouched on failure
  *
  * Return: 0, -EINVAL for anything that is not such a number, or -ERANGE if
- * the value does not fit in an unsigned long.
+ * the value does not fit in 64 bits.
  */
-int mmheap_parse_bytes(const char *buf, unsigned long *bytes)
+int mmheap_parse_bytes(const char *buf, u64 *bytes)
 {
 	unsigned int shift = 0;
 	char num[32];
@@ -521,15 +566,15 @@ int mmheap_parse_bytes(const char *buf, unsigned long *bytes)
 	ret = kstrtou64(num, 0, &val);
 	if (ret)
 		return ret;
-	if (check_shl_overflow(val, shift, &val) || val > ULONG_MAX)
+	if (check_shl_overflow(val, shift, &val))
 		return -ERANGE;
 	*bytes = val;
 	return 0;
 }
 
-static unsigned long mmheap_ram_bytes(void)
+static u64 mmheap_ram_bytes(void)
 {
-	return totalram_pages() << PAGE_SHIFT;
+	return (u64)totalram_pages() << PAGE_SHIFT;
 }
 
 /**
@@ -538,21 +583,23 @@ static unsigned long mmheap_ram_bytes(void)
  *
  * For drivers that know a stream is about to start (a camera being opened):
  * the refill thread fills the pool at idle priority so that the buffers
- * allocated next come out of the pool. The request holds until a few seconds
- * (sysfs decay_ms) after the last allocation, then the pool drains back to
- * its low watermark. Does the same as a write to
+ * allocated next come out of the pool. The buffers allocated from the heap
+ * consume the request; what they do not consume decays decay_ms after the
+ * request or the last allocation, and the pool drains back to its low
+ * watermark. Replaces an earlier request. Does the same as a write to
  * /sys/kernel/mm/mmheap/prefill_bytes. Does not wait for the pool to fill.
  *
  * Return: 0, -ENODEV if the heap is not initialised, or -ERANGE if @bytes is
  * above prefill_max_percent of RAM.
  */
-int mmheap_prefill(size_t bytes)
+int mmheap_prefill(u64 bytes)
 {
-	unsigned long max;
+	u64 max;
 
 	if (!mmheap_pool)
 		return -ENODEV;
-	max = mmheap_ram_bytes() / 100 * READ_ONCE(mmheap_prefill_max_percent);
+	max = div_u64(mmheap_ram_bytes(), 100) *
+	      READ_ONCE(mmheap_prefill_max_percent);
 	if (bytes > max)
 		return -ERANGE;
 	return mmheap_pool_set_prefill(mmheap_pool, bytes);
@@ -578,7 +625,7 @@ MODULE_PARM_DESC(prefill, "Bytes to prefill at boot (K, M, G suffixes)");
 
 static void __init mmheap_boot_prefill_apply(void)
 {
-	unsigned long bytes;
+	u64 bytes;
 	int ret;
 
 	if (!mmheap_boot_prefill[0])
@@ -593,7 +640,7 @@ static void __init mmheap_boot_prefill_apply(void)
 }
 
 static const struct mmheap_pool_ops mmheap_pool_ops = {
-	.prefill_done = mmheap_sysfs_prefill_done,
+	.state_changed = mmheap_sysfs_state_changed,
 };
 
 static int __init mmheap_init(void)
@@ -630,6 +677,10 @@ static int __init mmheap_init(void)
 	return 0;
 
 err_sysfs:
+	/* Nothing may notify the files while they go away. */
+	mmheap_pool_stop_thread(pool);
+	cancel_delayed_work_sync(&pool->decay_work);
+	cancel_work_sync(&pool->notify_work);
 	mmheap_sysfs_exit();
 err_pool:
 	mmheap_pool = NULL;

@@ -18,23 +18,35 @@
  * their last owner's data ("dirty"). Pages are linked through page->lru and
  * the list a page sits on gives its order, so the pool needs no metadata of
  * its own per page. An allocation takes clean chunks and never zeroes; a free
- * puts chunks on the dirty list, never straight on a clean list, so no page
+ * puts chunks on a dirty list, never straight on a clean list, so no page
  * reaches a new owner with old data.
  *
- * A refill thread running at SCHED_IDLE zeroes dirty pages and tops the clean
- * lists up to a target, using CPU time nobody else wants. The target is the
- * standing low watermark, raised by a prefill request until the request
- * decays: decay_ms after the last request, allocation or refill progress the
- * request expires and the pool drains back to the low watermark, so a prefill
- * never pins memory for ever. The thread only allocates without reclaim and
- * while the zones are above their high watermarks, and under memory pressure
- * a shrinker gives pooled pages back: dirty ones first, as they need no
- * zeroing to be useful to the page allocator, then clean ones, smallest order
- * first. All pooled pages are counted as NR_KERNEL_MISC_RECLAIMABLE.
+ * The pool holds only what was asked for. Its target is the larger of the
+ * standing low watermark and the pages still outstanding of a prefill
+ * request, never above the cap. A prefill is consumed: every page allocated
+ * while it is outstanding reduces it, so the pages a stream takes are not
+ * allocated a second time behind it. A request that is not consumed decays
+ * decay_ms after it was made or after the last allocation (refill progress
+ * does not count), and a kernel worker, not the idle thread, then drains the
+ * pool back to its target. Freed chunks above the target go straight back to
+ * the page allocator; only chunks the pool keeps wait to be zeroed.
  *
- * Locking: pool->lock, a spinlock, protects the lists and counts only. Pages
- * are taken off a list under the lock, zeroed or allocated with no lock held,
- * and put back under the lock.
+ * A refill thread running at SCHED_IDLE zeroes the dirty chunks the pool
+ * keeps and tops the clean lists up to the target, using CPU time nobody else
+ * wants. It allocates without reclaim and only while the zone its allocation
+ * would come from is above its high watermark plus a margin; when blocked it
+ * backs off exponentially, it stays off for a while after the shrinker took
+ * pages, and with nothing to do it sleeps without a timeout.
+ *
+ * Locking: pool->lock is a raw spinlock that protects the lists, the counts
+ * and the request state. It is held for a list splice or for at most
+ * %MMHEAP_LOCK_BATCH list moves, never while allocating, freeing, zeroing or
+ * waking anybody. A raw spinlock disables preemption on every kernel,
+ * PREEMPT_RT included, so the SCHED_IDLE thread can never be preempted while
+ * an allocation waits for the lock; a sleeping lock would let it be, and
+ * rtmutex priority inheritance does not boost a SCHED_IDLE owner for a
+ * SCHED_NORMAL waiter. All pooled pages are counted as
+ * NR_KERNEL_MISC_RECLAIMABLE.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -44,8 +56,10 @@
 #include <linux/highmem.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <uapi/linux/sched/types.h>
 #include <linux/shrinker.h>
@@ -60,14 +74,24 @@ const unsigned int mmheap_orders[MMHEAP_NR_ORDERS] = { 8, 4, 0 };
 /*
  * The refill thread must never slow anybody down: no direct reclaim, no
  * kswapd wake-up, no retries and no warning when a high order is not there.
+ * The page allocator zeroes, so init_on_alloc=1 kernels zero only once.
  */
-#define MMHEAP_REFILL_GFP	((GFP_HIGHUSER | __GFP_NOWARN | __GFP_NORETRY) & \
-				 ~__GFP_RECLAIM)
+#define MMHEAP_REFILL_GFP	((GFP_HIGHUSER | __GFP_ZERO | __GFP_NOWARN | \
+				  __GFP_NORETRY) & ~__GFP_RECLAIM)
 
-/* How long the thread waits before retrying when memory is short. */
-#define MMHEAP_BACKOFF		(HZ / 10)
+/* Blocked refills retry after 100 ms, doubling up to 8 s. */
+#define MMHEAP_BACKOFF_MIN	(HZ / 10)
+#define MMHEAP_BACKOFF_MAX	(8 * HZ)
 
-#define MMHEAP_DEFAULT_DECAY_MS	5000
+/* After the shrinker took pages, the thread leaves the pool alone this long. */
+#define MMHEAP_SHRINK_HOLDOFF	(2 * HZ)
+
+/*
+ * A HAL prefills when the camera app starts and allocates when the user
+ * opens the camera: seconds later, sometimes ten. The request is consumed
+ * by those allocations, so holding it longer costs nothing once they came.
+ */
+#define MMHEAP_DEFAULT_DECAY_MS	15000
 
 /**
  * mmheap_pool_order_index() - index of an order in mmheap_orders
@@ -85,43 +109,134 @@ int mmheap_pool_order_index(unsigned int order)
 	return -EINVAL;
 }
 
-static void mmheap_pool_account(struct page *page, unsigned int order,
-				long sign)
+/**
+ * mmheap_prefill_state_name() - the name sysfs shows for a prefill state
+ * @state: the state
+ *
+ * Return: "none", "pending", "done", "blocked" or "expired".
+ */
+const char *mmheap_prefill_state_name(enum mmheap_prefill_state state)
 {
-	mod_node_page_state(page_pgdat(page), NR_KERNEL_MISC_RECLAIMABLE,
-			    sign << order);
+	static const char * const names[] = {
+		[MMHEAP_PREFILL_NONE] = "none",
+		[MMHEAP_PREFILL_PENDING] = "pending",
+		[MMHEAP_PREFILL_DONE] = "done",
+		[MMHEAP_PREFILL_BLOCKED] = "blocked",
+		[MMHEAP_PREFILL_EXPIRED] = "expired",
+	};
+
+	if (state >= ARRAY_SIZE(names))
+		return "?";
+	return names[state];
+}
+
+/*
+ * Bytes to pages, rounded up: not DIV_ROUND_UP(), whose addition wraps a
+ * huge count round to 0, and clamped where unsigned long is 32 bits.
+ */
+static unsigned long mmheap_bytes_to_pages(u64 bytes)
+{
+	u64 pages = (bytes >> PAGE_SHIFT) + !!(bytes & ~PAGE_MASK);
+
+	return min_t(u64, pages, ULONG_MAX);
+}
+
+/*
+ * vmstat accounting for a list of chunks, one update per node run rather
+ * than one per chunk.
+ */
+static void mmheap_pool_account_list(struct list_head *list, long sign)
+{
+	struct pglist_data *pgdat = NULL;
+	struct page *page;
+	long nr = 0;
+
+	list_for_each_entry(page, list, lru) {
+		if (page_pgdat(page) != pgdat) {
+			if (nr)
+				mod_node_page_state(pgdat,
+						    NR_KERNEL_MISC_RECLAIMABLE,
+						    sign * nr);
+			pgdat = page_pgdat(page);
+			nr = 0;
+		}
+		nr += 1L << compound_order(page);
+	}
+	if (nr)
+		mod_node_page_state(pgdat, NR_KERNEL_MISC_RECLAIMABLE, sign * nr);
 }
 
 static void mmheap_pool_kick(struct mmheap_pool *pool)
 {
+	struct task_struct *task;
+
 	WRITE_ONCE(pool->kicked, true);
-	wake_up(&pool->wait);
+	/* wake_up_process() orders the store before its look at the task. */
+	rcu_read_lock();
+	task = rcu_dereference(pool->waker);
+	if (task)
+		wake_up_process(task);
+	rcu_read_unlock();
 }
 
-static unsigned long mmheap_pool_decay_deadline(struct mmheap_pool *pool)
+/*
+ * sysfs_notify() takes kernfs_rwsem, a sleeping lock: from a work item,
+ * neither an allocation nor the SCHED_IDLE thread ever holds or waits for it.
+ */
+static void mmheap_pool_notify(struct mmheap_pool *pool)
 {
-	return pool->last_use + msecs_to_jiffies(pool->decay_ms);
+	if (pool->ops && pool->ops->state_changed)
+		schedule_work(&pool->notify_work);
 }
 
-/* Called with pool->lock held; expires a decayed prefill request. */
+static void mmheap_pool_notify_fn(struct work_struct *work)
+{
+	struct mmheap_pool *pool = container_of(work, struct mmheap_pool,
+						notify_work);
+
+	pool->ops->state_changed(pool);
+}
+
+/* Called with pool->lock held. */
 static unsigned long __mmheap_pool_target(struct mmheap_pool *pool)
 {
-	if (pool->prefill_pages &&
-	    time_after(jiffies, mmheap_pool_decay_deadline(pool))) {
-		pool->prefill_pages = 0;
-		pool->prefill_bytes = 0;
-		pool->prefill_reached = false;
-	}
 	return min(max(pool->prefill_pages, pool->low_pages), pool->cap_pages);
+}
+
+/* Called with pool->lock held: pages held or promised. */
+static unsigned long __mmheap_pool_level(struct mmheap_pool *pool)
+{
+	return pool->clean_pages + pool->dirty_pages + pool->reserved_pages;
+}
+
+/* Called with pool->lock held; returns true if the state changed. */
+static bool __mmheap_pool_sync_state(struct mmheap_pool *pool)
+{
+	enum mmheap_prefill_state state = pool->state;
+
+	if (state == MMHEAP_PREFILL_NONE || state == MMHEAP_PREFILL_EXPIRED)
+		return false;
+	if (!pool->prefill_pages)
+		state = MMHEAP_PREFILL_NONE;
+	else if (pool->clean_pages >= pool->prefill_pages)
+		state = MMHEAP_PREFILL_DONE;
+	else if (pool->blocked || pool->prefill_pages > pool->cap_pages ||
+		 time_before(jiffies, pool->hold_until))
+		state = MMHEAP_PREFILL_BLOCKED;
+	else
+		state = MMHEAP_PREFILL_PENDING;
+	if (state == pool->state)
+		return false;
+	WRITE_ONCE(pool->state, state);
+	return true;
 }
 
 /**
  * mmheap_pool_target() - the level the refill thread fills the pool to
  * @pool: the pool
  *
- * The target is the low watermark, raised to the prefill request while the
- * request has not decayed, and never above the pool's cap. A decayed request
- * is dropped here.
+ * The target is the low watermark, raised to what is still outstanding of
+ * a prefill request, and never above the pool's cap.
  *
  * Return: the target in pages, clean and dirty together.
  */
@@ -129,27 +244,10 @@ unsigned long mmheap_pool_target(struct mmheap_pool *pool)
 {
 	unsigned long target;
 
-	spin_lock(&pool->lock);
+	raw_spin_lock(&pool->lock);
 	target = __mmheap_pool_target(pool);
-	spin_unlock(&pool->lock);
+	raw_spin_unlock(&pool->lock);
 	return target;
-}
-
-/* Called with pool->lock held. */
-static void __mmheap_pool_add(struct mmheap_pool *pool, struct page *page,
-			      unsigned int idx, bool clean)
-{
-	unsigned int order = mmheap_orders[idx];
-
-	if (clean) {
-		list_add_tail(&page->lru, &pool->clean[idx]);
-		pool->nr_clean[idx]++;
-		pool->clean_pages += 1UL << order;
-	} else {
-		list_add_tail(&page->lru, &pool->dirty[idx]);
-		pool->nr_dirty[idx]++;
-		pool->dirty_pages += 1UL << order;
-	}
 }
 
 /**
@@ -160,8 +258,9 @@ static void __mmheap_pool_add(struct mmheap_pool *pool, struct page *page,
  * @list: where the chunks are added, linked through page->lru
  *
  * Never zeroes, never sleeps and never enters the page allocator: it hands
- * out what the pool holds. The pages are no longer counted as pooled. The
- * caller records the allocation with mmheap_pool_note_alloc().
+ * out what the pool holds, %MMHEAP_LOCK_BATCH chunks per hold of the lock.
+ * The pages are no longer counted as pooled. The caller records the
+ * allocation with mmheap_pool_note_alloc().
  *
  * Return: the number of chunks added to @list.
  */
@@ -169,146 +268,247 @@ unsigned int mmheap_pool_take(struct mmheap_pool *pool, unsigned int idx,
 			      unsigned int nr, struct list_head *list)
 {
 	unsigned int order = mmheap_orders[idx];
+	unsigned int n = 0, got;
 	struct page *page;
-	unsigned int n = 0;
-	LIST_HEAD(taken);
+	LIST_HEAD(batch);
 
-	spin_lock(&pool->lock);
-	while (n < nr && !list_empty(&pool->clean[idx])) {
-		page = list_first_entry(&pool->clean[idx], struct page, lru);
-		list_move_tail(&page->lru, &taken);
-		mmheap_pool_account(page, order, -1);
-		n++;
+	while (n < nr) {
+		got = 0;
+		raw_spin_lock(&pool->lock);
+		while (n + got < nr && got < MMHEAP_LOCK_BATCH &&
+		       !list_empty(&pool->clean[idx])) {
+			page = list_first_entry(&pool->clean[idx], struct page,
+						lru);
+			list_move_tail(&page->lru, &batch);
+			got++;
+		}
+		pool->nr_clean[idx] -= got;
+		pool->clean_pages -= (unsigned long)got << order;
+		raw_spin_unlock(&pool->lock);
+
+		if (!got)
+			break;
+		mmheap_pool_account_list(&batch, -1);
+		list_splice_tail_init(&batch, list);
+		n += got;
 	}
-	pool->nr_clean[idx] -= n;
-	pool->clean_pages -= (unsigned long)n << order;
-	spin_unlock(&pool->lock);
 
-	if (n) {
+	if (n)
 		atomic64_add(n, &pool->hits);
-		list_splice_tail(&taken, list);
-	}
 	return n;
 }
 
 /**
- * mmheap_pool_note_alloc() - record an allocation served from this pool
+ * mmheap_pool_note_alloc() - record an allocation that used this pool
  * @pool: the pool
+ * @pages: pages the allocation took, from the pool and elsewhere
  * @misses: chunks the caller had to allocate from the page allocator
  *
- * Restarts the prefill decay and wakes the refill thread if the pool fell
- * below its target.
+ * The allocation consumes an outstanding prefill request by @pages and
+ * restarts its decay. Wakes the refill thread only if the pool is still
+ * below its target (a prefill not yet filled, or the low watermark).
  */
-void mmheap_pool_note_alloc(struct mmheap_pool *pool, unsigned long misses)
+void mmheap_pool_note_alloc(struct mmheap_pool *pool, unsigned long pages,
+			    unsigned long misses)
 {
-	bool low;
+	bool changed, low;
 
 	if (misses)
 		atomic64_add(misses, &pool->misses);
 
-	spin_lock(&pool->lock);
+	raw_spin_lock(&pool->lock);
 	pool->last_use = jiffies;
-	low = pool->clean_pages + pool->dirty_pages < __mmheap_pool_target(pool);
-	spin_unlock(&pool->lock);
+	pool->prefill_pages -= min(pages, pool->prefill_pages);
+	changed = __mmheap_pool_sync_state(pool);
+	low = __mmheap_pool_level(pool) < __mmheap_pool_target(pool);
+	raw_spin_unlock(&pool->lock);
 
+	if (changed)
+		mmheap_pool_notify(pool);
 	if (low)
 		mmheap_pool_kick(pool);
 }
 
 /**
- * mmheap_pool_put() - give a chunk back to a pool
+ * mmheap_pool_put_list() - give a buffer's chunks back to a pool
  * @pool: the pool
- * @page: the chunk, of order mmheap_orders[@idx]
- * @idx: index of the order in mmheap_orders
+ * @chunks: compound (or order-0) pages linked through page->lru; emptied
+ * @clean: the chunks are known to be zero (never seen by their owner)
  *
- * The chunk goes to the dirty list, to be zeroed by the refill thread before
- * it is handed out again. If the pool is at its cap the chunk goes straight
- * back to the page allocator instead.
+ * The pool keeps only what it is short of its target: those chunks go to
+ * the dirty lists, to be zeroed by the refill thread before they are handed
+ * out again (or to the clean lists if @clean). Every other chunk goes
+ * straight back to the page allocator. Chunks kept are uncharged from their
+ * memory cgroup. Takes the lock twice per call, whatever the number of
+ * chunks, and wakes the refill thread at most once.
  */
-void mmheap_pool_put(struct mmheap_pool *pool, struct page *page,
-		     unsigned int idx)
+void mmheap_pool_put_list(struct mmheap_pool *pool, struct list_head *chunks,
+			  bool clean)
 {
-	unsigned int order = mmheap_orders[idx];
+	struct list_head keep[MMHEAP_NR_ORDERS];
+	unsigned long total = 0, room, kept = 0;
+	unsigned long kept_pages[MMHEAP_NR_ORDERS] = {};
+	unsigned long kept_nr[MMHEAP_NR_ORDERS] = {};
+	struct page *page, *tmp;
+	LIST_HEAD(all_kept);
+	LIST_HEAD(release);
+	bool changed = false;
+	int i;
 
-	spin_lock(&pool->lock);
-	if (pool->clean_pages + pool->dirty_pages + (1UL << order) >
-	    pool->cap_pages) {
-		spin_unlock(&pool->lock);
-		__free_pages(page, order);
-		return;
+	for (i = 0; i < MMHEAP_NR_ORDERS; i++)
+		INIT_LIST_HEAD(&keep[i]);
+	list_for_each_entry(page, chunks, lru)
+		total += 1UL << compound_order(page);
+
+	raw_spin_lock(&pool->lock);
+	room = __mmheap_pool_target(pool);
+	room -= min(room, __mmheap_pool_level(pool));
+	room = min(room, total);
+	pool->reserved_pages += room;
+	raw_spin_unlock(&pool->lock);
+
+	list_for_each_entry_safe(page, tmp, chunks, lru) {
+		unsigned int order = compound_order(page);
+		int idx = mmheap_pool_order_index(order);
+
+		if (idx < 0 || kept + (1UL << order) > room) {
+			list_move_tail(&page->lru, &release);
+			continue;
+		}
+		memcg_kmem_uncharge_page(page, order);
+		list_move_tail(&page->lru, &keep[idx]);
+		kept += 1UL << order;
+		kept_pages[idx] += 1UL << order;
+		kept_nr[idx]++;
 	}
-	__mmheap_pool_add(pool, page, idx, false);
-	mmheap_pool_account(page, order, 1);
-	spin_unlock(&pool->lock);
+	for (i = 0; i < MMHEAP_NR_ORDERS; i++)
+		mmheap_pool_account_list(&keep[i], 1);
 
-	/* A buffer frees many chunks in a row: one wake-up is enough. */
-	if (!READ_ONCE(pool->kicked))
+	raw_spin_lock(&pool->lock);
+	for (i = 0; i < MMHEAP_NR_ORDERS; i++) {
+		if (clean) {
+			list_splice_tail(&keep[i], &pool->clean[i]);
+			pool->nr_clean[i] += kept_nr[i];
+			pool->clean_pages += kept_pages[i];
+		} else {
+			list_splice_tail(&keep[i], &pool->dirty[i]);
+			pool->nr_dirty[i] += kept_nr[i];
+			pool->dirty_pages += kept_pages[i];
+		}
+	}
+	pool->reserved_pages -= room;
+	if (clean)
+		changed = __mmheap_pool_sync_state(pool);
+	raw_spin_unlock(&pool->lock);
+
+	list_for_each_entry_safe(page, tmp, &release, lru) {
+		list_del(&page->lru);
+		__free_pages(page, compound_order(page));
+	}
+	if (changed)
+		mmheap_pool_notify(pool);
+	if (kept && !clean)
 		mmheap_pool_kick(pool);
 }
 
 /**
- * mmheap_pool_set_prefill() - request that the pool hold @bytes of zeroed pages
+ * mmheap_pool_put() - give one chunk back to a pool
+ * @pool: the pool
+ * @page: the chunk, of order mmheap_orders[@idx]
+ * @idx: index of the order in mmheap_orders
+ *
+ * As mmheap_pool_put_list() for a buffer of one chunk.
+ */
+void mmheap_pool_put(struct mmheap_pool *pool, struct page *page,
+		     unsigned int idx)
+{
+	LIST_HEAD(one);
+
+	WARN_ON_ONCE(compound_order(page) != mmheap_orders[idx]);
+	list_add(&page->lru, &one);
+	mmheap_pool_put_list(pool, &one, false);
+}
+
+/**
+ * mmheap_pool_set_prefill() - ask that the pool hold @bytes of zeroed pages
  * @pool: the pool
  * @bytes: the request, rounded up to whole pages; 0 cancels
  *
- * The refill thread fills the pool up to the request (never above the cap);
- * the request holds until decay_ms after the last request, allocation or
- * refill progress.
+ * Replaces any earlier request. The refill thread fills the pool up to the
+ * request (never above the cap); allocations consume it; what is not
+ * consumed decays decay_ms after this call or after the last allocation.
  *
  * Return: 0.
  */
-int mmheap_pool_set_prefill(struct mmheap_pool *pool, unsigned long bytes)
+int mmheap_pool_set_prefill(struct mmheap_pool *pool, u64 bytes)
 {
-	spin_lock(&pool->lock);
-	pool->prefill_bytes = bytes;
-	pool->prefill_pages = DIV_ROUND_UP(bytes, PAGE_SIZE);
-	pool->prefill_reached = false;
-	pool->last_use = jiffies;
-	spin_unlock(&pool->lock);
+	unsigned long pages = mmheap_bytes_to_pages(bytes);
+	unsigned long delay;
 
-	mmheap_pool_kick(pool);
+	raw_spin_lock(&pool->lock);
+	pool->prefill_pages = pages;
+	pool->state = pages ? MMHEAP_PREFILL_PENDING : MMHEAP_PREFILL_NONE;
+	pool->blocked = false;
+	pool->last_use = jiffies;
+	__mmheap_pool_sync_state(pool);
+	delay = msecs_to_jiffies(pool->decay_ms);
+	raw_spin_unlock(&pool->lock);
+
+	mmheap_pool_notify(pool);
+	/* A cancelled request drains at once, a new one at its deadline. */
+	mod_delayed_work(system_wq, &pool->decay_work, pages ? delay + 1 : 0);
+	if (pages)
+		mmheap_pool_kick(pool);
 	return 0;
 }
 
 /**
- * mmheap_pool_get_prefill() - the current prefill request
+ * mmheap_pool_get_prefill() - what is outstanding of the prefill request
  * @pool: the pool
  *
- * Return: the request in bytes; 0 when none is pending or it has decayed.
+ * Return: the bytes not yet consumed by allocations; 0 when there is no
+ * request or it has decayed.
  */
-unsigned long mmheap_pool_get_prefill(struct mmheap_pool *pool)
+u64 mmheap_pool_get_prefill(struct mmheap_pool *pool)
 {
-	unsigned long bytes;
-
-	spin_lock(&pool->lock);
-	__mmheap_pool_target(pool);
-	bytes = pool->prefill_bytes;
-	spin_unlock(&pool->lock);
-	return bytes;
-}
-
-/* Called with pool->lock held. */
-static bool __mmheap_pool_prefill_done(struct mmheap_pool *pool)
-{
-	return pool->clean_pages >= min(pool->prefill_pages, pool->cap_pages);
+	return (u64)READ_ONCE(pool->prefill_pages) << PAGE_SHIFT;
 }
 
 /**
- * mmheap_pool_prefill_done() - whether the pool holds the requested prefill
+ * mmheap_pool_prefill_state() - where the prefill request stands
  * @pool: the pool
  *
- * Return: true if the clean pages reach the request (or the cap, if the
- * request is above it), or if there is no request.
+ * Reading the state never changes it.
+ *
+ * Return: the state.
  */
-bool mmheap_pool_prefill_done(struct mmheap_pool *pool)
+enum mmheap_prefill_state mmheap_pool_prefill_state(struct mmheap_pool *pool)
 {
-	bool done;
+	return READ_ONCE(pool->state);
+}
 
-	spin_lock(&pool->lock);
-	__mmheap_pool_target(pool);
-	done = __mmheap_pool_prefill_done(pool);
-	spin_unlock(&pool->lock);
-	return done;
+/**
+ * mmheap_pool_expire() - drop a prefill request whose decay has run out
+ * @pool: the pool
+ *
+ * The decay worker calls this; it does not trim.
+ *
+ * Return: true if a request expired (its state is now expired).
+ */
+bool mmheap_pool_expire(struct mmheap_pool *pool)
+{
+	bool expired = false;
+
+	raw_spin_lock(&pool->lock);
+	if (pool->prefill_pages &&
+	    time_after_eq(jiffies, pool->last_use +
+			  msecs_to_jiffies(pool->decay_ms))) {
+		pool->prefill_pages = 0;
+		pool->state = MMHEAP_PREFILL_EXPIRED;
+		expired = true;
+	}
+	raw_spin_unlock(&pool->lock);
+	return expired;
 }
 
 /**
@@ -318,20 +518,20 @@ bool mmheap_pool_prefill_done(struct mmheap_pool *pool)
  *
  * Return: 0, or -ERANGE if @bytes is above the pool's cap.
  */
-int mmheap_pool_set_low_watermark(struct mmheap_pool *pool,
-				  unsigned long bytes)
+int mmheap_pool_set_low_watermark(struct mmheap_pool *pool, u64 bytes)
 {
-	unsigned long pages = DIV_ROUND_UP(bytes, PAGE_SIZE);
+	unsigned long pages = mmheap_bytes_to_pages(bytes);
 
-	spin_lock(&pool->lock);
-	if (pages > pool->cap_pages) {
-		spin_unlock(&pool->lock);
+	raw_spin_lock(&pool->lock);
+	if (bytes > pool->cap_bytes) {
+		raw_spin_unlock(&pool->lock);
 		return -ERANGE;
 	}
 	pool->low_pages = pages;
 	pool->low_bytes = bytes;
-	spin_unlock(&pool->lock);
+	raw_spin_unlock(&pool->lock);
 
+	mod_delayed_work(system_wq, &pool->decay_work, 0);
 	mmheap_pool_kick(pool);
 	return 0;
 }
@@ -341,23 +541,27 @@ int mmheap_pool_set_low_watermark(struct mmheap_pool *pool,
  * @pool: the pool
  * @bytes: the cap for clean and dirty pages together, in bytes
  *
- * A pool above its new cap is trimmed by the refill thread.
+ * A pool above its new cap is trimmed at once by a kernel worker.
  *
  * Return: 0, or -ERANGE if @bytes is below the low watermark.
  */
-int mmheap_pool_set_cap(struct mmheap_pool *pool, unsigned long bytes)
+int mmheap_pool_set_cap(struct mmheap_pool *pool, u64 bytes)
 {
-	unsigned long pages = bytes >> PAGE_SHIFT;
+	bool changed;
 
-	spin_lock(&pool->lock);
+	raw_spin_lock(&pool->lock);
 	if (bytes < pool->low_bytes) {
-		spin_unlock(&pool->lock);
+		raw_spin_unlock(&pool->lock);
 		return -ERANGE;
 	}
-	pool->cap_pages = pages;
+	pool->cap_pages = min_t(u64, bytes >> PAGE_SHIFT, ULONG_MAX);
 	pool->cap_bytes = bytes;
-	spin_unlock(&pool->lock);
+	changed = __mmheap_pool_sync_state(pool);
+	raw_spin_unlock(&pool->lock);
 
+	if (changed)
+		mmheap_pool_notify(pool);
+	mod_delayed_work(system_wq, &pool->decay_work, 0);
 	mmheap_pool_kick(pool);
 	return 0;
 }
@@ -368,9 +572,14 @@ int mmheap_pool_set_cap(struct mmheap_pool *pool, unsigned long bytes)
  *
  * Return: the low watermark in bytes, as set.
  */
-unsigned long mmheap_pool_get_low_watermark(struct mmheap_pool *pool)
+u64 mmheap_pool_get_low_watermark(struct mmheap_pool *pool)
 {
-	return READ_ONCE(pool->low_bytes);
+	u64 bytes;
+
+	raw_spin_lock(&pool->lock);
+	bytes = pool->low_bytes;
+	raw_spin_unlock(&pool->lock);
+	return bytes;
 }
 
 /**
@@ -379,9 +588,14 @@ unsigned long mmheap_pool_get_low_watermark(struct mmheap_pool *pool)
  *
  * Return: the cap in bytes, as set.
  */
-unsigned long mmheap_pool_get_cap(struct mmheap_pool *pool)
+u64 mmheap_pool_get_cap(struct mmheap_pool *pool)
 {
-	return READ_ONCE(pool->cap_bytes);
+	u64 bytes;
+
+	raw_spin_lock(&pool->lock);
+	bytes = pool->cap_bytes;
+	raw_spin_unlock(&pool->lock);
+	return bytes;
 }
 
 /**
@@ -398,15 +612,15 @@ unsigned int mmheap_pool_get_decay_ms(struct mmheap_pool *pool)
 /**
  * mmheap_pool_set_decay_ms() - set how long a prefill request holds
  * @pool: the pool
- * @ms: milliseconds after the last request, allocation or refill progress
+ * @ms: milliseconds after the request or the last allocation
  */
 void mmheap_pool_set_decay_ms(struct mmheap_pool *pool, unsigned int ms)
 {
-	spin_lock(&pool->lock);
+	raw_spin_lock(&pool->lock);
 	pool->decay_ms = ms;
-	spin_unlock(&pool->lock);
+	raw_spin_unlock(&pool->lock);
 
-	mmheap_pool_kick(pool);
+	mod_delayed_work(system_wq, &pool->decay_work, 0);
 }
 
 /**
@@ -419,7 +633,7 @@ void mmheap_pool_get_stats(struct mmheap_pool *pool,
 {
 	int i;
 
-	spin_lock(&pool->lock);
+	raw_spin_lock(&pool->lock);
 	stats->clean_pages = pool->clean_pages;
 	stats->dirty_pages = pool->dirty_pages;
 	for (i = 0; i < MMHEAP_NR_ORDERS; i++) {
@@ -427,12 +641,15 @@ void mmheap_pool_get_stats(struct mmheap_pool *pool,
 		stats->dirty[i] = pool->nr_dirty[i];
 	}
 	stats->target_pages = __mmheap_pool_target(pool);
-	spin_unlock(&pool->lock);
+	stats->prefill_pages = pool->prefill_pages;
+	stats->state = pool->state;
+	raw_spin_unlock(&pool->lock);
 
 	stats->hits = atomic64_read(&pool->hits);
 	stats->misses = atomic64_read(&pool->misses);
 	stats->zeroed_bytes = atomic64_read(&pool->zeroed_bytes);
 	stats->refill_ns = atomic64_read(&pool->refill_ns);
+	stats->wakeups = atomic64_read(&pool->wakeups);
 }
 
 static void mmheap_pool_zero_chunk(struct page *page, unsigned int order)
@@ -448,77 +665,89 @@ static void mmheap_pool_zero_chunk(struct page *page, unsigned int order)
  * @pool: the pool
  * @max_pages: stop after about this many pages
  *
- * Takes up to @max_pages worth of dirty chunks off the lists, zeroes them
- * with no lock held and puts them on the clean lists. The refill thread calls
- * this; it may sleep.
+ * Takes dirty chunks off the lists, %MMHEAP_LOCK_BATCH at a time, zeroes
+ * them with no lock held and splices them onto the clean lists. The refill
+ * thread calls this; it may sleep.
  *
  * Return: the number of pages zeroed.
  */
 unsigned long mmheap_pool_zero_dirty(struct mmheap_pool *pool,
 				     unsigned long max_pages)
 {
-	struct list_head batch[MMHEAP_NR_ORDERS];
 	unsigned long done = 0;
-	struct page *page, *tmp;
-	u64 start;
+	bool changed = false;
 	int i;
 
-	for (i = 0; i < MMHEAP_NR_ORDERS; i++)
-		INIT_LIST_HEAD(&batch[i]);
-
-	spin_lock(&pool->lock);
 	for (i = 0; i < MMHEAP_NR_ORDERS && done < max_pages; i++) {
 		unsigned int order = mmheap_orders[i];
 
-		while (done < max_pages && !list_empty(&pool->dirty[i])) {
-			page = list_first_entry(&pool->dirty[i], struct page,
-						lru);
-			list_move_tail(&page->lru, &batch[i]);
-			pool->nr_dirty[i]--;
-			pool->dirty_pages -= 1UL << order;
-			done += 1UL << order;
+		while (done < max_pages) {
+			unsigned long n = 0;
+			struct page *page;
+			LIST_HEAD(batch);
+			u64 start;
+
+			raw_spin_lock(&pool->lock);
+			while (n < MMHEAP_LOCK_BATCH &&
+			       done + (n << order) < max_pages &&
+			       !list_empty(&pool->dirty[i])) {
+				page = list_first_entry(&pool->dirty[i],
+							struct page, lru);
+				list_move_tail(&page->lru, &batch);
+				n++;
+			}
+			pool->nr_dirty[i] -= n;
+			pool->dirty_pages -= n << order;
+			/* Keep counting them while they are off the lists. */
+			pool->reserved_pages += n << order;
+			raw_spin_unlock(&pool->lock);
+			if (!n)
+				break;
+
+			start = ktime_get_ns();
+			list_for_each_entry(page, &batch, lru) {
+				mmheap_pool_zero_chunk(page, order);
+				cond_resched();
+			}
+			atomic64_add(ktime_get_ns() - start, &pool->refill_ns);
+			atomic64_add((u64)n << (order + PAGE_SHIFT),
+				     &pool->zeroed_bytes);
+
+			raw_spin_lock(&pool->lock);
+			list_splice_tail(&batch, &pool->clean[i]);
+			pool->nr_clean[i] += n;
+			pool->clean_pages += n << order;
+			pool->reserved_pages -= n << order;
+			changed |= __mmheap_pool_sync_state(pool);
+			raw_spin_unlock(&pool->lock);
+			done += n << order;
 		}
 	}
-	spin_unlock(&pool->lock);
-
-	if (!done)
-		return 0;
-
-	start = ktime_get_ns();
-	for (i = 0; i < MMHEAP_NR_ORDERS; i++) {
-		list_for_each_entry(page, &batch[i], lru) {
-			mmheap_pool_zero_chunk(page, mmheap_orders[i]);
-			cond_resched();
-		}
-	}
-	atomic64_add(ktime_get_ns() - start, &pool->refill_ns);
-	atomic64_add((u64)done << PAGE_SHIFT, &pool->zeroed_bytes);
-
-	spin_lock(&pool->lock);
-	for (i = 0; i < MMHEAP_NR_ORDERS; i++) {
-		list_for_each_entry_safe(page, tmp, &batch[i], lru) {
-			list_del(&page->lru);
-			__mmheap_pool_add(pool, page, i, true);
-		}
-	}
-	spin_unlock(&pool->lock);
-
+	if (changed)
+		mmheap_pool_notify(pool);
 	return done;
 }
 
+/*
+ * Would an allocation of @order for the pool leave the zone it comes from
+ * (the first zone of this node's zonelist the refill's gfp may use) above
+ * its high watermark, with a refill batch to spare?
+ */
 static bool mmheap_pool_above_high_wmark(unsigned int order)
 {
 	enum zone_type highest = gfp_zone(MMHEAP_REFILL_GFP);
+	struct zoneref *z;
 	struct zone *zone;
 
-	for_each_populated_zone(zone) {
-		if (zone_idx(zone) > highest)
-			continue;
-		if (zone_watermark_ok(zone, order, high_wmark_pages(zone),
-				      highest, 0))
-			return true;
-	}
-	return false;
+	z = first_zones_zonelist(node_zonelist(numa_node_id(),
+					       MMHEAP_REFILL_GFP),
+				 highest, NULL);
+	zone = zonelist_zone(z);
+	if (!zone)
+		return false;
+	return zone_watermark_ok(zone, order,
+				 high_wmark_pages(zone) + MMHEAP_BATCH_PAGES,
+				 highest, 0);
 }
 
 static bool mmheap_pool_can_refill(struct mmheap_pool *pool,
@@ -556,105 +785,150 @@ static struct page *mmheap_pool_alloc_chunk(struct mmheap_pool *pool,
  * @max_pages: stop after about this many pages
  * @blocked: set to true if memory was too short to continue
  *
- * Allocates the largest chunks that fit the shortfall, without reclaim and
- * only while the zones are above their high watermarks, zeroes them with no
- * lock held and adds them to the clean lists. May sleep.
+ * Allocates the largest chunks that fit the shortfall, zeroed by the page
+ * allocator, without reclaim and only while the zone the allocation comes
+ * from is above its high watermark; not at all for a while after the
+ * shrinker took pages. Adds them to the clean lists in batches. May sleep.
  *
  * Return: the number of pages added.
  */
 unsigned long mmheap_pool_refill(struct mmheap_pool *pool,
 				 unsigned long max_pages, bool *blocked)
 {
-	unsigned long done = 0, need;
+	unsigned long done = 0, need, got;
+	struct list_head batch[MMHEAP_NR_ORDERS];
+	unsigned long nr[MMHEAP_NR_ORDERS];
 	unsigned int idx = 0;
+	bool changed, held, over;
 	struct page *page;
+	int i, n;
 	u64 start;
 
-	while (done < max_pages) {
-		unsigned int order;
-
-		spin_lock(&pool->lock);
-		need = __mmheap_pool_target(pool);
-		need -= min(need, pool->clean_pages + pool->dirty_pages);
-		spin_unlock(&pool->lock);
-		if (!need)
-			break;
-
-		while (idx < MMHEAP_NR_ORDERS - 1 &&
-		       (1UL << mmheap_orders[idx]) > need)
-			idx++;
-
-		start = ktime_get_ns();
-		page = mmheap_pool_alloc_chunk(pool, &idx);
-		if (!page) {
-			*blocked = true;
-			break;
-		}
-		order = mmheap_orders[idx];
-		mmheap_pool_zero_chunk(page, order);
-		atomic64_add(ktime_get_ns() - start, &pool->refill_ns);
-		atomic64_add(PAGE_SIZE << order, &pool->zeroed_bytes);
-
-		spin_lock(&pool->lock);
-		__mmheap_pool_add(pool, page, idx, true);
-		mmheap_pool_account(page, order, 1);
-		if (pool->prefill_pages)
-			pool->last_use = jiffies;
-		spin_unlock(&pool->lock);
-
-		done += 1UL << order;
-		cond_resched();
+	raw_spin_lock(&pool->lock);
+	need = __mmheap_pool_target(pool);
+	need -= min(need, __mmheap_pool_level(pool));
+	need = min(need, max_pages);
+	held = time_before(jiffies, pool->hold_until);
+	pool->reserved_pages += held ? 0 : need;
+	raw_spin_unlock(&pool->lock);
+	if (held) {
+		*blocked = true;
+		return 0;
 	}
+
+	while (done < need) {
+		for (i = 0; i < MMHEAP_NR_ORDERS; i++) {
+			INIT_LIST_HEAD(&batch[i]);
+			nr[i] = 0;
+		}
+		got = 0;
+		start = ktime_get_ns();
+		for (n = 0; n < MMHEAP_LOCK_BATCH && done + got < need; n++) {
+			while (idx < MMHEAP_NR_ORDERS - 1 &&
+			       (1UL << mmheap_orders[idx]) > need - done - got)
+				idx++;
+			page = mmheap_pool_alloc_chunk(pool, &idx);
+			if (!page) {
+				*blocked = true;
+				break;
+			}
+			list_add_tail(&page->lru, &batch[idx]);
+			nr[idx]++;
+			got += 1UL << mmheap_orders[idx];
+			cond_resched();
+		}
+		atomic64_add(ktime_get_ns() - start, &pool->refill_ns);
+		atomic64_add((u64)got << PAGE_SHIFT, &pool->zeroed_bytes);
+		for (i = 0; i < MMHEAP_NR_ORDERS; i++)
+			mmheap_pool_account_list(&batch[i], 1);
+
+		raw_spin_lock(&pool->lock);
+		for (i = 0; i < MMHEAP_NR_ORDERS; i++) {
+			list_splice_tail(&batch[i], &pool->clean[i]);
+			pool->nr_clean[i] += nr[i];
+			pool->clean_pages += nr[i] << mmheap_orders[i];
+		}
+		/* A chunk may overshoot what is left of the reservation. */
+		pool->reserved_pages -= min(got, need - done);
+		raw_spin_unlock(&pool->lock);
+		done += got;
+		if (*blocked || !got)
+			break;
+	}
+
+	raw_spin_lock(&pool->lock);
+	if (done < need)
+		pool->reserved_pages -= need - done;
+	pool->blocked = *blocked;
+	changed = __mmheap_pool_sync_state(pool);
+	over = __mmheap_pool_level(pool) > __mmheap_pool_target(pool);
+	raw_spin_unlock(&pool->lock);
+	if (changed)
+		mmheap_pool_notify(pool);
+	/* The target fell while the batch was being allocated: trim it. */
+	if (over)
+		mod_delayed_work(system_wq, &pool->decay_work, 0);
 	return done;
 }
 
 /*
  * Give back up to @nr_pages while the pool holds more than @keep: dirty first,
- * then clean, smallest order first. A chunk is never split, so the pool may
- * end below @keep; the refill tops it up again with smaller chunks.
+ * as they are the cheapest to lose, then clean (unless @dirty_only), smallest
+ * order first, %MMHEAP_LOCK_BATCH chunks per hold of the lock. A chunk is
+ * never split, so the pool may end below @keep; the refill tops it up with
+ * smaller chunks.
  */
 static unsigned long mmheap_pool_release(struct mmheap_pool *pool,
 					 unsigned long nr_pages,
-					 unsigned long keep)
+					 unsigned long keep, bool dirty_only,
+					 bool may_sleep)
 {
-	struct list_head victims[MMHEAP_NR_ORDERS];
 	unsigned long freed = 0;
 	struct page *page, *tmp;
 	int pass, i;
 
-	for (i = 0; i < MMHEAP_NR_ORDERS; i++)
-		INIT_LIST_HEAD(&victims[i]);
-
-	spin_lock(&pool->lock);
-	for (pass = 0; pass < 2; pass++) {
+	for (pass = 0; pass < (dirty_only ? 1 : 2); pass++) {
 		for (i = MMHEAP_NR_ORDERS - 1; i >= 0; i--) {
 			unsigned int order = mmheap_orders[i];
 			struct list_head *list = pass ? &pool->clean[i] :
 							&pool->dirty[i];
 
-			while (freed < nr_pages && !list_empty(list) &&
-			       pool->clean_pages + pool->dirty_pages > keep) {
-				page = list_first_entry(list, struct page,
-							lru);
-				list_move_tail(&page->lru, &victims[i]);
-				if (pass) {
-					pool->nr_clean[i]--;
-					pool->clean_pages -= 1UL << order;
-				} else {
-					pool->nr_dirty[i]--;
-					pool->dirty_pages -= 1UL << order;
-				}
-				mmheap_pool_account(page, order, -1);
-				freed += 1UL << order;
-			}
-		}
-	}
-	spin_unlock(&pool->lock);
+			while (freed < nr_pages) {
+				unsigned long n = 0;
+				LIST_HEAD(victims);
 
-	for (i = 0; i < MMHEAP_NR_ORDERS; i++) {
-		list_for_each_entry_safe(page, tmp, &victims[i], lru) {
-			list_del(&page->lru);
-			__free_pages(page, mmheap_orders[i]);
+				raw_spin_lock(&pool->lock);
+				while (n < MMHEAP_LOCK_BATCH &&
+				       freed + (n << order) < nr_pages &&
+				       !list_empty(list) &&
+				       __mmheap_pool_level(pool) > keep) {
+					page = list_first_entry(list,
+								struct page,
+								lru);
+					list_move_tail(&page->lru, &victims);
+					if (pass) {
+						pool->nr_clean[i]--;
+						pool->clean_pages -= 1UL << order;
+					} else {
+						pool->nr_dirty[i]--;
+						pool->dirty_pages -= 1UL << order;
+					}
+					n++;
+				}
+				raw_spin_unlock(&pool->lock);
+				if (!n)
+					break;
+
+				mmheap_pool_account_list(&victims, -1);
+				list_for_each_entry_safe(page, tmp, &victims,
+							 lru) {
+					list_del(&page->lru);
+					__free_pages(page, order);
+				}
+				freed += n << order;
+				if (may_sleep)
+					cond_resched();
+			}
 		}
 	}
 	return freed;
@@ -665,15 +939,16 @@ static unsigned long mmheap_pool_release(struct mmheap_pool *pool,
  * @pool: the pool
  * @max_pages: give back at most this many pages
  *
- * This is how a decayed prefill drains back to the low watermark and how a
- * lowered cap takes effect.
+ * This is how a decayed or cancelled prefill drains back to the low
+ * watermark and how a lowered cap takes effect. May sleep.
  *
  * Return: the number of pages given back.
  */
 unsigned long mmheap_pool_trim(struct mmheap_pool *pool,
 			       unsigned long max_pages)
 {
-	return mmheap_pool_release(pool, max_pages, mmheap_pool_target(pool));
+	return mmheap_pool_release(pool, max_pages, mmheap_pool_target(pool),
+				   false, true);
 }
 
 /**
@@ -695,14 +970,32 @@ unsigned long mmheap_pool_shrink_count(struct mmheap_pool *pool)
  * Dirty chunks go first, as they are not worth zeroing under pressure, then
  * clean ones, smallest order first, so the large chunks that are hardest to
  * get again stay longest. A chunk is never split, so slightly more than
- * @nr_pages may be given back.
+ * @nr_pages may be given back. If anything was given back, the refill
+ * thread leaves the pool alone for %MMHEAP_SHRINK_HOLDOFF, so that the pool
+ * and reclaim do not take the same memory back and forth.
  *
  * Return: the number of pages given back.
  */
 unsigned long mmheap_pool_shrink_scan(struct mmheap_pool *pool,
 				      unsigned long nr_pages)
 {
-	return mmheap_pool_release(pool, nr_pages, 0);
+	unsigned long freed;
+
+	freed = mmheap_pool_release(pool, nr_pages, 0, false, false);
+	if (freed) {
+		bool changed;
+
+		raw_spin_lock(&pool->lock);
+		pool->hold_until = jiffies + MMHEAP_SHRINK_HOLDOFF;
+		changed = __mmheap_pool_sync_state(pool);
+		raw_spin_unlock(&pool->lock);
+		if (changed)
+			mmheap_pool_notify(pool);
+		/* So that the thread refills once the hold-off is over. */
+		if (!READ_ONCE(pool->kicked))
+			mmheap_pool_kick(pool);
+	}
+	return freed;
 }
 
 static unsigned long mmheap_pool_shrinker_count(struct shrinker *shrinker,
@@ -725,31 +1018,79 @@ static unsigned long mmheap_pool_shrinker_scan(struct shrinker *shrinker,
 	return freed ? freed : SHRINK_STOP;
 }
 
-static void mmheap_pool_check_prefill(struct mmheap_pool *pool)
+static void mmheap_pool_decay_fn(struct work_struct *work)
 {
-	bool reached = false;
+	struct mmheap_pool *pool = container_of(to_delayed_work(work),
+						struct mmheap_pool,
+						decay_work);
+	unsigned long trimmed, deadline = 0;
+	bool pending;
 
-	spin_lock(&pool->lock);
-	__mmheap_pool_target(pool);
-	if (pool->prefill_pages && !pool->prefill_reached &&
-	    __mmheap_pool_prefill_done(pool)) {
-		pool->prefill_reached = true;
-		reached = true;
+	if (mmheap_pool_expire(pool))
+		mmheap_pool_notify(pool);
+	trimmed = mmheap_pool_trim(pool, ULONG_MAX);
+	if (trimmed)
+		trace_mmheap_refill(pool->name, 0, 0, trimmed,
+				    mmheap_pool_shrink_count(pool));
+
+	raw_spin_lock(&pool->lock);
+	pending = pool->prefill_pages;
+	if (pending)
+		deadline = pool->last_use + msecs_to_jiffies(pool->decay_ms);
+	raw_spin_unlock(&pool->lock);
+
+	/* An allocation moved the deadline: look again then, not before. */
+	if (pending)
+		queue_delayed_work(system_wq, &pool->decay_work,
+				   time_after(deadline, jiffies) ?
+				   deadline - jiffies + 1 : 1);
+}
+
+/**
+ * mmheap_pool_backoff() - how long a blocked refill thread waits
+ * @blocked_rounds: how many times in a row the refill was blocked, from 1
+ *
+ * Return: the wait in jiffies: %MMHEAP_BACKOFF_MIN, doubling with every
+ * round, up to %MMHEAP_BACKOFF_MAX.
+ */
+long mmheap_pool_backoff(unsigned int blocked_rounds)
+{
+	unsigned int shift = min(blocked_rounds ? blocked_rounds - 1 : 0, 8U);
+
+	return min_t(long, (long)MMHEAP_BACKOFF_MIN << shift,
+		     MMHEAP_BACKOFF_MAX);
+}
+
+/*
+ * Sleep until kicked, stopped or @timeout: wait_event_freezable_timeout()
+ * without the wait queue, see struct mmheap_pool's @waker.
+ */
+static void mmheap_pool_sleep(struct mmheap_pool *pool, long timeout)
+{
+	for (;;) {
+		set_current_state(TASK_INTERRUPTIBLE | TASK_FREEZABLE);
+		/*
+		 * kthread_stop() only sets a flag and wakes us: without
+		 * kthread_should_stop() here we would go back to sleep and
+		 * the stop would wait for the next request.
+		 */
+		if (kthread_should_stop() || READ_ONCE(pool->kicked))
+			break;
+		timeout = schedule_timeout(timeout);
+		if (!timeout)
+			break;
 	}
-	spin_unlock(&pool->lock);
-
-	if (reached && pool->ops && pool->ops->prefill_done)
-		pool->ops->prefill_done(pool);
+	__set_current_state(TASK_RUNNING);
 }
 
 /*
  * One bounded batch of work. Returns 0 when there may be more to do, else
- * how long the thread may sleep before something changes by itself.
+ * how long the thread may sleep: for ever when the pool is at its target.
  */
-static long mmheap_pool_work(struct mmheap_pool *pool)
+static long mmheap_pool_work(struct mmheap_pool *pool,
+			     unsigned int *blocked_rounds)
 {
-	unsigned long trimmed, zeroed = 0, added = 0, deadline;
-	long timeout = MAX_SCHEDULE_TIMEOUT;
+	unsigned long zeroed, added = 0, hold;
 	bool blocked = false;
 
 	WRITE_ONCE(pool->kicked, false);
@@ -759,75 +1100,54 @@ static long mmheap_pool_work(struct mmheap_pool *pool)
 	 */
 	smp_mb();
 
-	trimmed = mmheap_pool_trim(pool, MMHEAP_BATCH_PAGES);
-	if (!trimmed)
-		zeroed = mmheap_pool_zero_dirty(pool, MMHEAP_BATCH_PAGES);
-	if (!trimmed && !zeroed)
+	zeroed = mmheap_pool_zero_dirty(pool, MMHEAP_BATCH_PAGES);
+	if (!zeroed)
 		added = mmheap_pool_refill(pool, MMHEAP_BATCH_PAGES, &blocked);
-	if (trimmed || zeroed || added)
-		trace_mmheap_refill(pool->name, zeroed, added, trimmed,
+	if (zeroed || added)
+		trace_mmheap_refill(pool->name, zeroed, added, 0,
 				    mmheap_pool_shrink_count(pool));
-	mmheap_pool_check_prefill(pool);
-	if (blocked)
-		timeout = MMHEAP_BACKOFF;
-	else if (trimmed || zeroed || added)
-		return 0;
-
-	spin_lock(&pool->lock);
-	if (pool->prefill_pages) {
-		deadline = mmheap_pool_decay_deadline(pool) + 1;
-		if (time_before(jiffies, deadline))
-			timeout = min_t(long, timeout, deadline - jiffies);
-		else
-			timeout = 1;
+	if (!blocked) {
+		*blocked_rounds = 0;
+		return zeroed || added ? 0 : MAX_SCHEDULE_TIMEOUT;
 	}
-	spin_unlock(&pool->lock);
-	return timeout;
+
+	(*blocked_rounds)++;
+	raw_spin_lock(&pool->lock);
+	hold = time_before(jiffies, pool->hold_until) ?
+		pool->hold_until - jiffies : 0;
+	raw_spin_unlock(&pool->lock);
+	return max_t(long, mmheap_pool_backoff(*blocked_rounds), hold);
 }
 
 /**
  * mmheap_pool_refill_thread() - the body of a pool's refill thread
  * @data: the pool
  *
- * Runs at SCHED_IDLE, so the pool is filled with CPU time nobody else wants.
- * Sleeps until a request, an allocation that leaves the pool short, a free or
- * a decay deadline; then zeroes freed chunks, tops the pool up to its target
- * or drains it down to it, in batches of MMHEAP_BATCH_PAGES. The thread is
- * freezable. Started by mmheap_pool_start_thread().
+ * Runs at SCHED_IDLE (set by mmheap_pool_start_thread() before the thread
+ * first runs), so the pool is filled with CPU time nobody else wants.
+ * Sleeps until a request, an allocation that leaves the pool short of its
+ * target or a free the pool keeps; then zeroes the kept chunks and tops the
+ * pool up to its target in batches of %MMHEAP_BATCH_PAGES. When memory is
+ * short it retries with an exponential back-off; with nothing to do it
+ * sleeps without a timeout. The thread is freezable.
  *
  * Return: 0 when stopped with kthread_stop().
  */
 int mmheap_pool_refill_thread(void *data)
 {
-	struct sched_attr attr = {
-		.size = sizeof(attr),
-		.sched_policy = SCHED_IDLE,
-	};
 	struct mmheap_pool *pool = data;
+	unsigned int blocked_rounds = 0;
 	long timeout;
-	int ret;
-
-	ret = sched_setattr_nocheck(current, &attr);
-	if (ret)
-		pr_warn("%s: cannot run the refill thread at SCHED_IDLE: %d\n",
-			pool->name, ret);
 
 	set_freezable();
 	while (!kthread_freezable_should_stop(NULL)) {
-		timeout = mmheap_pool_work(pool);
+		timeout = mmheap_pool_work(pool, &blocked_rounds);
 		if (!timeout) {
 			cond_resched();
 			continue;
 		}
-		/*
-		 * kthread_stop() only sets a flag and wakes us: without
-		 * kthread_should_stop() in the condition we would go back to
-		 * sleep and the stop would wait for the next request.
-		 */
-		wait_event_freezable_timeout(pool->wait,
-					     kthread_should_stop() ||
-					     READ_ONCE(pool->kicked),
-					     timeout);
+		mmheap_pool_sleep(pool, timeout);
+		atomic64_inc(&pool->wakeups);
 	}
 	return 0;
 }
@@ -836,24 +1156,40 @@ int mmheap_pool_refill_thread(void *data)
  * mmheap_pool_start_thread() - start a pool's refill thread
  * @pool: the pool
  *
- * Does nothing if the thread runs already.
+ * The thread is created, made SCHED_IDLE and only then woken, so its
+ * thread function never runs as SCHED_NORMAL (only kthread()'s own few
+ * lines before it first sleeps do). Does nothing if the thread runs already.
  *
- * Return: 0, or the error from kthread_run().
+ * Return: 0, the error from kthread_create() or from setting the policy.
  */
 int mmheap_pool_start_thread(struct mmheap_pool *pool)
 {
+	struct sched_attr attr = {
+		.size = sizeof(attr),
+		.sched_policy = SCHED_IDLE,
+	};
 	struct task_struct *thread;
 	int ret = 0;
 
 	mutex_lock(&pool->thread_lock);
 	if (!pool->thread) {
-		thread = kthread_run(mmheap_pool_refill_thread, pool,
-				     "%s_refill", pool->name);
-		if (IS_ERR(thread))
+		thread = kthread_create(mmheap_pool_refill_thread, pool,
+					"%s_refill", pool->name);
+		if (IS_ERR(thread)) {
 			ret = PTR_ERR(thread);
-		else
-			pool->thread = thread;
+			goto out;
+		}
+		ret = sched_setattr_nocheck(thread, &attr);
+		if (ret) {
+			/* Never woken: kthread_stop() makes it exit at once. */
+			kthread_stop(thread);
+			goto out;
+		}
+		pool->thread = thread;
+		rcu_assign_pointer(pool->waker, thread);
+		wake_up_process(thread);
 	}
+out:
 	mutex_unlock(&pool->thread_lock);
 	return ret;
 }
@@ -863,23 +1199,22 @@ int mmheap_pool_start_thread(struct mmheap_pool *pool)
  * @pool: the pool
  *
  * Waits for the thread to finish its batch and exit. Dirty chunks are given
- * back to the page allocator, as nobody would zero them. Does nothing if the
- * thread is not running.
+ * back to the page allocator in bounded batches, as nobody would zero them.
+ * Does nothing if the thread is not running.
  */
 void mmheap_pool_stop_thread(struct mmheap_pool *pool)
 {
-	unsigned long dirty;
-
 	mutex_lock(&pool->thread_lock);
 	if (pool->thread) {
+		/* No kick may still be waking the task once it is gone. */
+		RCU_INIT_POINTER(pool->waker, NULL);
+		synchronize_rcu();
 		kthread_stop(pool->thread);
 		pool->thread = NULL;
 	}
 	mutex_unlock(&pool->thread_lock);
 
-	dirty = READ_ONCE(pool->dirty_pages);
-	if (dirty)
-		mmheap_pool_release(pool, dirty, READ_ONCE(pool->clean_pages));
+	mmheap_pool_release(pool, ULONG_MAX, 0, true, true);
 }
 
 /**
@@ -905,8 +1240,8 @@ bool mmheap_pool_thread_running(struct mmheap_pool *pool)
  * @priv: owner's data, kept in pool->priv
  *
  * The pool starts empty with no low watermark, a cap of a quarter of RAM and
- * a decay of 5 seconds. Its shrinker is registered; its thread is not started
- * (see mmheap_pool_start_thread()).
+ * a decay of %MMHEAP_DEFAULT_DECAY_MS. Its shrinker is registered; its
+ * thread is not started (see mmheap_pool_start_thread()).
  *
  * Return: the pool, or an ERR_PTR() on failure.
  */
@@ -924,16 +1259,18 @@ struct mmheap_pool *mmheap_pool_create(const char *name,
 	pool->name = name;
 	pool->ops = ops;
 	pool->priv = priv;
-	spin_lock_init(&pool->lock);
+	raw_spin_lock_init(&pool->lock);
 	for (i = 0; i < MMHEAP_NR_ORDERS; i++) {
 		INIT_LIST_HEAD(&pool->clean[i]);
 		INIT_LIST_HEAD(&pool->dirty[i]);
 	}
 	pool->cap_pages = totalram_pages() / 4;
-	pool->cap_bytes = pool->cap_pages << PAGE_SHIFT;
+	pool->cap_bytes = (u64)pool->cap_pages << PAGE_SHIFT;
 	pool->decay_ms = MMHEAP_DEFAULT_DECAY_MS;
 	pool->last_use = jiffies;
-	init_waitqueue_head(&pool->wait);
+	pool->hold_until = jiffies;
+	INIT_DELAYED_WORK(&pool->decay_work, mmheap_pool_decay_fn);
+	INIT_WORK(&pool->notify_work, mmheap_pool_notify_fn);
 	mutex_init(&pool->thread_lock);
 
 	pool->shrinker = shrinker_alloc(0, "mmheap-%s", name);
@@ -953,7 +1290,8 @@ struct mmheap_pool *mmheap_pool_create(const char *name,
  * mmheap_pool_destroy() - stop a pool's thread and free all its pages
  * @pool: the pool, may be NULL or an ERR_PTR()
  *
- * The caller must have given back or freed every chunk it took.
+ * The caller must have given back or freed every chunk it took and must
+ * make no further call on the pool.
  */
 void mmheap_pool_destroy(struct mmheap_pool *pool)
 {
@@ -962,6 +1300,8 @@ void mmheap_pool_destroy(struct mmheap_pool *pool)
 
 	mmheap_pool_stop_thread(pool);
 	shrinker_free(pool->shrinker);
-	mmheap_pool_release(pool, ULONG_MAX, 0);
+	cancel_delayed_work_sync(&pool->decay_work);
+	cancel_work_sync(&pool->notify_work);
+	mmheap_pool_release(pool, ULONG_MAX, 0, false, true);
 	kfree(pool);
 }

@@ -1,18 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mmheap: controls and statistics in /sys/kernel/mm/mmheap/
+ * mmheap: controls and statistics in /sys/kernel/mm/mmheap/, debugging
+ * controls in /sys/kernel/debug/mmheap/
  *
  * Copyright (C) 2025 mmheap developers
  *
- * See Documentation/ABI/testing/sysfs-kernel-mm-mmheap.
+ * See Documentation/ABI/testing/sysfs-kernel-mm-mmheap. The sysfs files are
+ * what a camera HAL needs: a prefill request and its state, the limits, and
+ * counters to tune them by. Switching the refill thread off and the
+ * per-order counts are for people debugging the pool, so they live in
+ * debugfs, which is not ABI.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/debugfs.h>
 #include <linux/kobject.h>
 #include <linux/kstrtox.h>
 #include <linux/mm.h>
 #include <linux/ratelimit.h>
+#include <linux/seq_file.h>
 #include <linux/sysfs.h>
 
 #include "mmheap.h"
@@ -22,6 +29,7 @@
 #define MMHEAP_DECAY_MS_MAX	(24U * 60 * 60 * 1000)
 
 static struct kobject *mmheap_kobj;
+static struct dentry *mmheap_debugfs;
 
 static ssize_t mmheap_bad_write(struct kobj_attribute *attr, int err)
 {
@@ -29,22 +37,22 @@ static ssize_t mmheap_bad_write(struct kobj_attribute *attr, int err)
 	return err;
 }
 
-static unsigned long mmheap_ram_bytes(void)
+static u64 mmheap_ram_bytes(void)
 {
-	return totalram_pages() << PAGE_SHIFT;
+	return (u64)totalram_pages() << PAGE_SHIFT;
 }
 
 static ssize_t prefill_bytes_show(struct kobject *kobj,
 				  struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%lu\n", mmheap_pool_get_prefill(mmheap_pool));
+	return sysfs_emit(buf, "%llu\n", mmheap_pool_get_prefill(mmheap_pool));
 }
 
 static ssize_t prefill_bytes_store(struct kobject *kobj,
 				   struct kobj_attribute *attr,
 				   const char *buf, size_t count)
 {
-	unsigned long bytes;
+	u64 bytes;
 	int ret;
 
 	ret = mmheap_parse_bytes(buf, &bytes);
@@ -55,13 +63,14 @@ static ssize_t prefill_bytes_store(struct kobject *kobj,
 
 static struct kobj_attribute prefill_bytes_attr = __ATTR_RW(prefill_bytes);
 
-static ssize_t prefill_done_show(struct kobject *kobj,
-				 struct kobj_attribute *attr, char *buf)
+static ssize_t prefill_state_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%d\n", mmheap_pool_prefill_done(mmheap_pool));
+	return sysfs_emit(buf, "%s\n",
+			  mmheap_prefill_state_name(mmheap_pool_prefill_state(mmheap_pool)));
 }
 
-static struct kobj_attribute prefill_done_attr = __ATTR_RO(prefill_done);
+static struct kobj_attribute prefill_state_attr = __ATTR_RO(prefill_state);
 
 static ssize_t prefill_max_percent_show(struct kobject *kobj,
 					struct kobj_attribute *attr, char *buf)
@@ -91,7 +100,7 @@ static struct kobj_attribute prefill_max_percent_attr =
 static ssize_t low_watermark_bytes_show(struct kobject *kobj,
 					struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%lu\n",
+	return sysfs_emit(buf, "%llu\n",
 			  mmheap_pool_get_low_watermark(mmheap_pool));
 }
 
@@ -99,7 +108,7 @@ static ssize_t low_watermark_bytes_store(struct kobject *kobj,
 					 struct kobj_attribute *attr,
 					 const char *buf, size_t count)
 {
-	unsigned long bytes;
+	u64 bytes;
 	int ret;
 
 	ret = mmheap_parse_bytes(buf, &bytes);
@@ -114,14 +123,14 @@ static struct kobj_attribute low_watermark_bytes_attr =
 static ssize_t pool_cap_bytes_show(struct kobject *kobj,
 				   struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%lu\n", mmheap_pool_get_cap(mmheap_pool));
+	return sysfs_emit(buf, "%llu\n", mmheap_pool_get_cap(mmheap_pool));
 }
 
 static ssize_t pool_cap_bytes_store(struct kobject *kobj,
 				    struct kobj_attribute *attr,
 				    const char *buf, size_t count)
 {
-	unsigned long bytes;
+	u64 bytes;
 	int ret;
 
 	ret = mmheap_parse_bytes(buf, &bytes);
@@ -168,11 +177,12 @@ static ssize_t buffer_max_bytes_store(struct kobject *kobj,
 				      struct kobj_attribute *attr,
 				      const char *buf, size_t count)
 {
-	unsigned long bytes;
+	u64 bytes;
 	int ret;
 
 	ret = mmheap_parse_bytes(buf, &bytes);
-	if (!ret && (bytes < PAGE_SIZE || bytes > mmheap_ram_bytes()))
+	if (!ret && (bytes < PAGE_SIZE || bytes > mmheap_ram_bytes() ||
+		     bytes > ULONG_MAX))
 		ret = -ERANGE;
 	if (ret)
 		return mmheap_bad_write(attr, ret);
@@ -183,45 +193,15 @@ static ssize_t buffer_max_bytes_store(struct kobject *kobj,
 static struct kobj_attribute buffer_max_bytes_attr =
 	__ATTR_RW(buffer_max_bytes);
 
-static ssize_t thread_show(struct kobject *kobj,
-			   struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%d\n", mmheap_pool_thread_running(mmheap_pool));
-}
-
-static ssize_t thread_store(struct kobject *kobj,
-			    struct kobj_attribute *attr,
-			    const char *buf, size_t count)
-{
-	unsigned int val;
-	int ret;
-
-	ret = kstrtouint(buf, 0, &val);
-	if (!ret && val > 1)
-		ret = -EINVAL;
-	if (ret)
-		return mmheap_bad_write(attr, ret);
-
-	if (val) {
-		ret = mmheap_pool_start_thread(mmheap_pool);
-		if (ret)
-			return mmheap_bad_write(attr, ret);
-	} else {
-		mmheap_pool_stop_thread(mmheap_pool);
-	}
-	return count;
-}
-
-static struct kobj_attribute thread_attr = __ATTR_RW(thread);
-
 static ssize_t total_pools_kb_show(struct kobject *kobj,
 				   struct kobj_attribute *attr, char *buf)
 {
 	struct mmheap_pool_stats st;
 
 	mmheap_pool_get_stats(mmheap_pool, &st);
-	return sysfs_emit(buf, "%lu\n",
-			  (st.clean_pages + st.dirty_pages) << (PAGE_SHIFT - 10));
+	return sysfs_emit(buf, "%llu\n",
+			  (u64)(st.clean_pages + st.dirty_pages) <<
+			  (PAGE_SHIFT - 10));
 }
 
 static struct kobj_attribute total_pools_kb_attr = __ATTR_RO(total_pools_kb);
@@ -245,13 +225,12 @@ MMHEAP_STAT_ATTR(refill_us, div_u64(st.refill_ns, NSEC_PER_USEC));
 
 static struct attribute *mmheap_attrs[] = {
 	&prefill_bytes_attr.attr,
-	&prefill_done_attr.attr,
+	&prefill_state_attr.attr,
 	&prefill_max_percent_attr.attr,
 	&low_watermark_bytes_attr.attr,
 	&pool_cap_bytes_attr.attr,
 	&decay_ms_attr.attr,
 	&buffer_max_bytes_attr.attr,
-	&thread_attr.attr,
 	&total_pools_kb_attr.attr,
 	&hits_attr.attr,
 	&misses_attr.attr,
@@ -264,71 +243,62 @@ static const struct attribute_group mmheap_group = {
 	.attrs = mmheap_attrs,
 };
 
-struct mmheap_order_attr {
-	struct kobj_attribute attr;
-	unsigned int idx;
-	bool dirty;
-};
-
-static ssize_t mmheap_order_show(struct kobject *kobj,
-				 struct kobj_attribute *attr, char *buf)
-{
-	struct mmheap_order_attr *oa =
-		container_of(attr, struct mmheap_order_attr, attr);
-	struct mmheap_pool_stats st;
-	unsigned long chunks;
-
-	mmheap_pool_get_stats(mmheap_pool, &st);
-	chunks = oa->dirty ? st.dirty[oa->idx] : st.clean[oa->idx];
-	return sysfs_emit(buf, "%lu\n", chunks << mmheap_orders[oa->idx]);
-}
-
-/* Indexes into mmheap_orders[], named by order for the macros below. */
-enum { MMHEAP_IDX_8, MMHEAP_IDX_4, MMHEAP_IDX_0 };
-
-#define MMHEAP_ORDER_ATTR(_var, _file, _idx, _dirty)			\
-static struct mmheap_order_attr _var = {				\
-	.attr = __ATTR(_file, 0444, mmheap_order_show, NULL),		\
-	.idx = _idx,							\
-	.dirty = _dirty,						\
-}
-
-#define MMHEAP_ORDER_GROUP(_order)					\
-MMHEAP_ORDER_ATTR(order_##_order##_clean, clean_pages,			\
-		  MMHEAP_IDX_##_order, false);				\
-MMHEAP_ORDER_ATTR(order_##_order##_dirty, dirty_pages,			\
-		  MMHEAP_IDX_##_order, true);				\
-static struct attribute *order_##_order##_attrs[] = {			\
-	&order_##_order##_clean.attr.attr,				\
-	&order_##_order##_dirty.attr.attr,				\
-	NULL,								\
-};									\
-									\
-static const struct attribute_group order_##_order##_group = {		\
-	.name = "order_" #_order,					\
-	.attrs = order_##_order##_attrs,				\
-}
-
-MMHEAP_ORDER_GROUP(8);
-MMHEAP_ORDER_GROUP(4);
-MMHEAP_ORDER_GROUP(0);
-
 static const struct attribute_group *mmheap_groups[] = {
 	&mmheap_group,
-	&order_8_group,
-	&order_4_group,
-	&order_0_group,
 	NULL,
 };
 
-/**
- * mmheap_sysfs_prefill_done() - tell pollers of prefill_done that it is 1
- * @pool: the heap's pool
- */
-void mmheap_sysfs_prefill_done(struct mmheap_pool *pool)
+static int thread_get(void *data, u64 *val)
 {
-	if (mmheap_kobj)
-		sysfs_notify(mmheap_kobj, NULL, "prefill_done");
+	*val = mmheap_pool_thread_running(mmheap_pool);
+	return 0;
+}
+
+static int thread_set(void *data, u64 val)
+{
+	if (val > 1)
+		return -EINVAL;
+	if (!val) {
+		mmheap_pool_stop_thread(mmheap_pool);
+		return 0;
+	}
+	return mmheap_pool_start_thread(mmheap_pool);
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(thread_fops, thread_get, thread_set, "%llu\n");
+
+static int mmheap_pools_show(struct seq_file *m, void *v)
+{
+	struct mmheap_pool_stats st;
+	int i;
+
+	mmheap_pool_get_stats(mmheap_pool, &st);
+	seq_puts(m, "order clean_chunks clean_pages dirty_chunks dirty_pages\n");
+	for (i = 0; i < MMHEAP_NR_ORDERS; i++)
+		seq_printf(m, "%5u %12lu %11lu %12lu %11lu\n", mmheap_orders[i],
+			   st.clean[i], st.clean[i] << mmheap_orders[i],
+			   st.dirty[i], st.dirty[i] << mmheap_orders[i]);
+	seq_printf(m, "target_pages %lu\n", st.target_pages);
+	seq_printf(m, "prefill_pages %lu\n", st.prefill_pages);
+	seq_printf(m, "prefill_state %s\n", mmheap_prefill_state_name(st.state));
+	seq_printf(m, "thread_wakeups %llu\n", st.wakeups);
+	return 0;
+}
+
+DEFINE_SHOW_ATTRIBUTE(mmheap_pools);
+
+/**
+ * mmheap_sysfs_state_changed() - wake pollers of prefill_state
+ * @pool: the heap's pool
+ *
+ * Called on every change of the prefill state.
+ */
+void mmheap_sysfs_state_changed(struct mmheap_pool *pool)
+{
+	struct kobject *kobj = READ_ONCE(mmheap_kobj);
+
+	if (kobj)
+		sysfs_notify(kobj, NULL, "prefill_state");
 }
 
 /**
@@ -341,8 +311,6 @@ int mmheap_sysfs_init(void)
 	struct kobject *kobj;
 	int ret;
 
-	BUILD_BUG_ON(MMHEAP_NR_ORDERS != 3);
-
 	kobj = kobject_create_and_add("mmheap", mm_kobj);
 	if (!kobj)
 		return -ENOMEM;
@@ -353,6 +321,13 @@ int mmheap_sysfs_init(void)
 		return ret;
 	}
 	mmheap_kobj = kobj;
+
+	/* debugfs is optional: failures here are not errors. */
+	mmheap_debugfs = debugfs_create_dir("mmheap", NULL);
+	debugfs_create_file_unsafe("thread", 0600, mmheap_debugfs, NULL,
+				   &thread_fops);
+	debugfs_create_file("pools", 0400, mmheap_debugfs, NULL,
+			    &mmheap_pools_fops);
 	return 0;
 }
 
@@ -363,7 +338,9 @@ void mmheap_sysfs_exit(void)
 {
 	struct kobject *kobj = mmheap_kobj;
 
-	mmheap_kobj = NULL;
+	debugfs_remove_recursive(mmheap_debugfs);
+	mmheap_debugfs = NULL;
+	WRITE_ONCE(mmheap_kobj, NULL);
 	if (kobj) {
 		sysfs_remove_groups(kobj, mmheap_groups);
 		kobject_put(kobj);

@@ -1,21 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests for the mmheap pool engine
+ * KUnit tests for mmheap: the pool engine and the heap
  *
  * Copyright (C) 2025 mmheap developers
  *
- * Every test uses pools of its own, so the heap's pool is left alone.
+ * The pool tests use pools of their own, so the heap's pool is left alone;
+ * the heap tests use the heap and put its settings back.
  */
 
 #include <kunit/test.h>
-#include <linux/completion.h>
 #include <linux/delay.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
 #include <linux/highmem.h>
+#include <linux/iosys-map.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/scatterlist.h>
 #include <linux/shrinker.h>
 #include <linux/string.h>
 #include <linux/vmstat.h>
@@ -27,12 +31,17 @@
 #define IDX_64K	1
 #define IDX_4K	2
 
-/* Long enough for an idle thread on a busy UML host; tests pass in ms. */
+/*
+ * Outcomes that must happen get this long: an idle thread on a busy UML
+ * host or a debug kernel may wait seconds for a CPU. They pass in ms.
+ */
 #define WAIT_MS	10000
 
 struct test_ctx {
 	bool memory_short;
-	atomic_t prefill_done_calls;
+	atomic_t state_changes;
+	atomic_t done_seen;
+	int last_state;
 };
 
 static bool test_can_refill(struct mmheap_pool *pool, unsigned int order)
@@ -42,15 +51,18 @@ static bool test_can_refill(struct mmheap_pool *pool, unsigned int order)
 	return !READ_ONCE(ctx->memory_short);
 }
 
-static void test_prefill_done(struct mmheap_pool *pool)
+static void test_state_changed(struct mmheap_pool *pool)
 {
 	struct test_ctx *ctx = pool->priv;
 
-	atomic_inc(&ctx->prefill_done_calls);
+	WRITE_ONCE(ctx->last_state, mmheap_pool_prefill_state(pool));
+	atomic_inc(&ctx->state_changes);
+	if (ctx->last_state == MMHEAP_PREFILL_DONE)
+		atomic_inc(&ctx->done_seen);
 }
 
 static const struct mmheap_pool_ops test_ops = {
-	.prefill_done = test_prefill_done,
+	.state_changed = test_state_changed,
 	.can_refill = test_can_refill,
 };
 
@@ -125,17 +137,12 @@ static void test_free_list(struct list_head *list, unsigned int idx)
 	}
 }
 
-static void test_put_list(struct mmheap_pool *pool, struct list_head *list,
-			  unsigned int idx)
+static unsigned long test_pool_pages(struct mmheap_pool *pool)
 {
-	struct page *page, *tmp;
-
-	list_for_each_entry_safe(page, tmp, list, lru) {
-		list_del(&page->lru);
-		mmheap_pool_put(pool, page, idx);
-	}
+	return mmheap_pool_shrink_count(pool);
 }
 
+/* Polls a condition that must come true; the poll is not the proof. */
 static bool test_wait_for(bool (*cond)(struct mmheap_pool *),
 			  struct mmheap_pool *pool, unsigned int ms)
 {
@@ -143,13 +150,41 @@ static bool test_wait_for(bool (*cond)(struct mmheap_pool *),
 
 	while (!cond(pool)) {
 		if (time_after(jiffies, deadline))
-			return false;
-		usleep_range(5000, 10000);
+			return cond(pool);
+		usleep_range(2000, 4000);
 	}
 	return true;
 }
 
-/* Freed chunks are counted dirty, never handed out, then zeroed and clean. */
+static bool test_state_done(struct mmheap_pool *pool)
+{
+	return mmheap_pool_prefill_state(pool) == MMHEAP_PREFILL_DONE;
+}
+
+static bool test_state_blocked(struct mmheap_pool *pool)
+{
+	return mmheap_pool_prefill_state(pool) == MMHEAP_PREFILL_BLOCKED;
+}
+
+static bool test_state_expired(struct mmheap_pool *pool)
+{
+	return mmheap_pool_prefill_state(pool) == MMHEAP_PREFILL_EXPIRED;
+}
+
+static bool test_done_notified(struct mmheap_pool *pool)
+{
+	return atomic_read(&test_pool_ctx(pool)->done_seen) > 0;
+}
+
+/* Move the request's last use @ms into the past, instead of sleeping. */
+static void test_age(struct mmheap_pool *pool, unsigned int ms)
+{
+	raw_spin_lock(&pool->lock);
+	pool->last_use = jiffies - msecs_to_jiffies(ms);
+	raw_spin_unlock(&pool->lock);
+}
+
+/* Freed chunks the pool keeps are dirty, never handed out, then zeroed. */
 static void mmheap_test_put_zero_take(struct kunit *test)
 {
 	struct mmheap_pool *pool = test_pool(test);
@@ -157,6 +192,7 @@ static void mmheap_test_put_zero_take(struct kunit *test)
 	LIST_HEAD(taken);
 	unsigned int i;
 
+	mmheap_pool_set_prefill(pool, SZ_1M + SZ_64K + SZ_4K);
 	for (i = 0; i < MMHEAP_NR_ORDERS; i++) {
 		struct page *page = test_alloc_chunk(test, i);
 
@@ -173,7 +209,8 @@ static void mmheap_test_put_zero_take(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, mmheap_pool_take(pool, i, 1, &taken), 0U);
 	}
 	KUNIT_EXPECT_TRUE(test, list_empty(&taken));
-	KUNIT_EXPECT_EQ(test, mmheap_pool_shrink_count(pool), 256UL + 16 + 1);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_prefill_state(pool),
+			MMHEAP_PREFILL_PENDING);
 
 	KUNIT_EXPECT_EQ(test, mmheap_pool_zero_dirty(pool, ULONG_MAX),
 			256UL + 16 + 1);
@@ -181,6 +218,8 @@ static void mmheap_test_put_zero_take(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.dirty_pages, 0UL);
 	KUNIT_EXPECT_EQ(test, st.clean_pages, 256UL + 16 + 1);
 	KUNIT_EXPECT_EQ(test, st.zeroed_bytes, (256ULL + 16 + 1) * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_prefill_state(pool),
+			MMHEAP_PREFILL_DONE);
 
 	for (i = 0; i < MMHEAP_NR_ORDERS; i++) {
 		struct page *page;
@@ -202,24 +241,68 @@ static void mmheap_test_put_zero_take(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mmheap_pool_order_index(9), -EINVAL);
 }
 
+/*
+ * With no request and no watermark, a freed buffer goes straight back to
+ * the page allocator, all of it; with a target, only what fills it stays.
+ */
+static void mmheap_test_put_above_target(struct kunit *test)
+{
+	struct mmheap_pool *pool = test_pool(test);
+	struct mmheap_pool_stats st;
+	LIST_HEAD(chunks);
+	int i;
+
+	for (i = 0; i < 4; i++)
+		list_add_tail(&test_alloc_chunk(test, IDX_1M)->lru, &chunks);
+	mmheap_pool_put_list(pool, &chunks, false);
+	KUNIT_EXPECT_TRUE(test, list_empty(&chunks));
+	KUNIT_EXPECT_EQ(test, test_pool_pages(pool), 0UL);
+
+	/* 2 MiB + 64 KiB of room: two 1 MiB chunks and one 64 KiB fit. */
+	KUNIT_ASSERT_EQ(test, mmheap_pool_set_low_watermark(pool,
+							    SZ_2M + SZ_64K),
+			0);
+	for (i = 0; i < 4; i++)
+		list_add_tail(&test_alloc_chunk(test, IDX_1M)->lru, &chunks);
+	for (i = 0; i < 4; i++)
+		list_add_tail(&test_alloc_chunk(test, IDX_64K)->lru, &chunks);
+	mmheap_pool_put_list(pool, &chunks, false);
+	mmheap_pool_get_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.dirty[IDX_1M], 2UL);
+	KUNIT_EXPECT_EQ(test, st.dirty[IDX_64K], 1UL);
+	KUNIT_EXPECT_EQ(test, st.dirty_pages, 512UL + 16);
+	KUNIT_EXPECT_EQ(test, st.clean_pages, 0UL);
+
+	/* Known-zero chunks (an allocation's error path) go back clean. */
+	mmheap_pool_set_low_watermark(pool, SZ_4M);
+	list_add_tail(&test_alloc_chunk(test, IDX_1M)->lru, &chunks);
+	mmheap_pool_put_list(pool, &chunks, true);
+	mmheap_pool_get_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.clean[IDX_1M], 1UL);
+}
+
 /* Pooled pages show up in NR_KERNEL_MISC_RECLAIMABLE, and leave it. */
 static void mmheap_test_vmstat(struct kunit *test)
 {
 	struct mmheap_pool *pool = test_pool(test);
 	/* Per-CPU vmstat deltas below the threshold may not be folded yet. */
 	long slack = 2 * 125 * num_online_cpus();
-	long before, delta;
-	int i;
+	/* Enough that an engine accounting nothing cannot pass. */
+	long chunks = DIV_ROUND_UP(2 * slack, 256) + 4;
+	long before, delta, i;
 
+	KUNIT_ASSERT_EQ(test, mmheap_pool_set_prefill(pool, chunks * SZ_1M),
+			0);
 	before = global_node_page_state(NR_KERNEL_MISC_RECLAIMABLE);
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < chunks; i++)
 		mmheap_pool_put(pool, test_alloc_chunk(test, IDX_1M), IDX_1M);
+	KUNIT_ASSERT_EQ(test, test_pool_pages(pool), chunks * 256UL);
 	delta = global_node_page_state(NR_KERNEL_MISC_RECLAIMABLE) - before;
-	KUNIT_EXPECT_GE(test, delta, 8 * 256 - slack);
-	KUNIT_EXPECT_LE(test, delta, 8 * 256 + slack);
+	KUNIT_EXPECT_GE(test, delta, chunks * 256 - slack);
+	KUNIT_EXPECT_LE(test, delta, chunks * 256 + slack);
 
 	KUNIT_EXPECT_EQ(test, mmheap_pool_shrink_scan(pool, ULONG_MAX),
-			8UL * 256);
+			chunks * 256UL);
 	delta = global_node_page_state(NR_KERNEL_MISC_RECLAIMABLE) - before;
 	KUNIT_EXPECT_GE(test, delta, -slack);
 	KUNIT_EXPECT_LE(test, delta, slack);
@@ -250,7 +333,7 @@ static void mmheap_test_reuse_is_zero(struct kunit *test)
 				test_fill_chunk(page, mmheap_orders[i],
 						0x5a + round);
 			}
-			test_put_list(pool, &taken, i);
+			mmheap_pool_put_list(pool, &taken, false);
 		}
 		for (i = 0; i < MMHEAP_NR_ORDERS; i++) {
 			INIT_LIST_HEAD(&taken);
@@ -268,11 +351,13 @@ static void mmheap_test_refill_target(struct kunit *test)
 	struct mmheap_pool_stats st;
 	bool blocked = false;
 
-	KUNIT_EXPECT_TRUE(test, mmheap_pool_prefill_done(pool));
+	KUNIT_EXPECT_EQ(test, mmheap_pool_prefill_state(pool),
+			MMHEAP_PREFILL_NONE);
 	mmheap_pool_set_prefill(pool, SZ_2M + SZ_64K + SZ_4K + 1);
 	KUNIT_EXPECT_EQ(test, mmheap_pool_get_prefill(pool),
-			(unsigned long)SZ_2M + SZ_64K + SZ_4K + 1);
-	KUNIT_EXPECT_FALSE(test, mmheap_pool_prefill_done(pool));
+			(u64)(512 + 16 + 2) * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_prefill_state(pool),
+			MMHEAP_PREFILL_PENDING);
 	KUNIT_EXPECT_EQ(test, mmheap_pool_target(pool), 512UL + 16 + 2);
 
 	KUNIT_EXPECT_EQ(test, mmheap_pool_refill(pool, ULONG_MAX, &blocked),
@@ -282,27 +367,134 @@ static void mmheap_test_refill_target(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.clean[IDX_1M], 2UL);
 	KUNIT_EXPECT_EQ(test, st.clean[IDX_64K], 1UL);
 	KUNIT_EXPECT_EQ(test, st.clean[IDX_4K], 2UL);
-	KUNIT_EXPECT_TRUE(test, mmheap_pool_prefill_done(pool));
+	KUNIT_EXPECT_EQ(test, mmheap_pool_prefill_state(pool),
+			MMHEAP_PREFILL_DONE);
 	KUNIT_EXPECT_EQ(test, mmheap_pool_refill(pool, ULONG_MAX, &blocked),
 			0UL);
 
-	/* Bounded batches: a batch stops once it has added enough. */
+	/* Bounded batches: a batch never adds more than it was allowed. */
 	mmheap_pool_set_prefill(pool, 8 * SZ_1M);
-	KUNIT_EXPECT_EQ(test, mmheap_pool_refill(pool, 1, &blocked), 256UL);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_refill(pool, 256, &blocked), 256UL);
+	/* A huge request is clamped, not wrapped round to nothing. */
+	mmheap_pool_set_prefill(pool, U64_MAX);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_target(pool), pool->cap_pages);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_set_low_watermark(pool, U64_MAX),
+			-ERANGE);
 }
 
-/* With memory short the refill takes nothing and says it is blocked. */
-static void mmheap_test_refill_backoff(struct kunit *test)
+/*
+ * A prefill is consumed by the allocations it was for: once they took the
+ * pool's pages, the target falls with them and nothing is refilled.
+ */
+static void mmheap_test_prefill_consumed(struct kunit *test)
 {
 	struct mmheap_pool *pool = test_pool(test);
 	bool blocked = false;
+	LIST_HEAD(taken);
 
-	test_pool_ctx(pool)->memory_short = true;
+	mmheap_pool_set_prefill(pool, 4 * SZ_1M);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_refill(pool, ULONG_MAX, &blocked),
+			1024UL);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_take(pool, IDX_1M, 3, &taken), 3U);
+	mmheap_pool_note_alloc(pool, 3 * 256, 0);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_get_prefill(pool), (u64)SZ_1M);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_target(pool), 256UL);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_refill(pool, ULONG_MAX, &blocked),
+			0UL);
+	KUNIT_EXPECT_EQ(test, test_pool_pages(pool), 256UL);
+
+	/* Freeing the buffers does not bring the prefill back either. */
+	mmheap_pool_put_list(pool, &taken, false);
+	KUNIT_EXPECT_EQ(test, test_pool_pages(pool), 256UL);
+
+	/* An allocation from elsewhere (a miss) consumes the rest. */
+	mmheap_pool_note_alloc(pool, 256, 1);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_get_prefill(pool), 0ULL);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_prefill_state(pool),
+			MMHEAP_PREFILL_NONE);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_trim(pool, ULONG_MAX), 256UL);
+}
+
+/* The owner is told of the state each change leads to. */
+static int test_told(struct mmheap_pool *pool)
+{
+	flush_work(&pool->notify_work);
+	return READ_ONCE(test_pool_ctx(pool)->last_state);
+}
+
+/* Every state change is told; reading the state never changes it. */
+static void mmheap_test_prefill_states(struct kunit *test)
+{
+	struct mmheap_pool *pool = test_pool(test);
+	struct test_ctx *ctx = test_pool_ctx(pool);
+	bool blocked = false;
+	int n;
+
+	mmheap_pool_set_decay_ms(pool, 1000);
 	mmheap_pool_set_prefill(pool, SZ_1M);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_prefill_state(pool),
+			MMHEAP_PREFILL_PENDING);
+	KUNIT_EXPECT_EQ(test, test_told(pool), MMHEAP_PREFILL_PENDING);
+	n = atomic_read(&ctx->state_changes);
+
+	ctx->memory_short = true;
 	KUNIT_EXPECT_EQ(test, mmheap_pool_refill(pool, ULONG_MAX, &blocked),
 			0UL);
 	KUNIT_EXPECT_TRUE(test, blocked);
-	KUNIT_EXPECT_EQ(test, mmheap_pool_shrink_count(pool), 0UL);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_prefill_state(pool),
+			MMHEAP_PREFILL_BLOCKED);
+	KUNIT_EXPECT_EQ(test, test_told(pool), MMHEAP_PREFILL_BLOCKED);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->state_changes), n + 1);
+
+	/* Reading does not tell anybody anything. */
+	mmheap_pool_prefill_state(pool);
+	mmheap_pool_get_prefill(pool);
+	KUNIT_EXPECT_EQ(test, test_told(pool), MMHEAP_PREFILL_BLOCKED);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->state_changes), n + 1);
+
+	ctx->memory_short = false;
+	blocked = false;
+	mmheap_pool_refill(pool, ULONG_MAX, &blocked);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_prefill_state(pool),
+			MMHEAP_PREFILL_DONE);
+	KUNIT_EXPECT_EQ(test, test_told(pool), MMHEAP_PREFILL_DONE);
+
+	/* Expired, not done, when the request decays unconsumed. */
+	test_age(pool, 1100);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_prefill_state(pool),
+			MMHEAP_PREFILL_DONE);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_get_prefill(pool), (u64)SZ_1M);
+	mod_delayed_work(system_wq, &pool->decay_work, 0);
+	/* The decay worker expires it and tells. */
+	KUNIT_EXPECT_TRUE(test, test_wait_for(test_state_expired, pool,
+					      WAIT_MS));
+	KUNIT_EXPECT_EQ(test, test_told(pool), MMHEAP_PREFILL_EXPIRED);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_get_prefill(pool), 0ULL);
+
+	/* A request above the cap is blocked, never done. */
+	mmheap_pool_set_cap(pool, SZ_1M);
+	mmheap_pool_set_prefill(pool, SZ_2M);
+	mmheap_pool_refill(pool, ULONG_MAX, &blocked);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_prefill_state(pool),
+			MMHEAP_PREFILL_BLOCKED);
+	KUNIT_EXPECT_EQ(test, test_told(pool), MMHEAP_PREFILL_BLOCKED);
+
+	/* The shrinker taking pages is a change too. */
+	mmheap_pool_set_cap(pool, SZ_2M);
+	mmheap_pool_set_prefill(pool, SZ_1M);
+	blocked = false;
+	mmheap_pool_refill(pool, ULONG_MAX, &blocked);
+	KUNIT_EXPECT_EQ(test, test_told(pool), MMHEAP_PREFILL_DONE);
+	KUNIT_EXPECT_GT(test, mmheap_pool_shrink_scan(pool, ULONG_MAX), 0UL);
+	KUNIT_EXPECT_EQ(test, test_told(pool), MMHEAP_PREFILL_BLOCKED);
+
+	mmheap_pool_set_prefill(pool, 0);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_prefill_state(pool),
+			MMHEAP_PREFILL_NONE);
+	KUNIT_EXPECT_EQ(test, test_told(pool), MMHEAP_PREFILL_NONE);
+	KUNIT_EXPECT_STREQ(test,
+			   mmheap_prefill_state_name(MMHEAP_PREFILL_EXPIRED),
+			   "expired");
 }
 
 /* The low watermark is the standing level; the cap bounds everything. */
@@ -318,9 +510,9 @@ static void mmheap_test_watermark_cap(struct kunit *test)
 			-ERANGE);
 	KUNIT_EXPECT_EQ(test, mmheap_pool_set_low_watermark(pool, SZ_256K), 0);
 	KUNIT_EXPECT_EQ(test, mmheap_pool_set_cap(pool, SZ_128K), -ERANGE);
-	KUNIT_EXPECT_EQ(test, mmheap_pool_get_cap(pool), (unsigned long)SZ_1M);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_get_cap(pool), (u64)SZ_1M);
 	KUNIT_EXPECT_EQ(test, mmheap_pool_get_low_watermark(pool),
-			(unsigned long)SZ_256K);
+			(u64)SZ_256K);
 	KUNIT_EXPECT_EQ(test, mmheap_pool_target(pool), 64UL);
 
 	KUNIT_EXPECT_EQ(test, mmheap_pool_refill(pool, ULONG_MAX, &blocked),
@@ -332,30 +524,25 @@ static void mmheap_test_watermark_cap(struct kunit *test)
 	mmheap_pool_refill(pool, ULONG_MAX, &blocked);
 	mmheap_pool_get_stats(pool, &st);
 	KUNIT_EXPECT_EQ(test, st.clean_pages, 256UL);
-	KUNIT_EXPECT_TRUE(test, mmheap_pool_prefill_done(pool));
 
 	/* Frees beyond the cap go back to the page allocator. */
 	for (i = 0; i < 4; i++)
 		mmheap_pool_put(pool, test_alloc_chunk(test, IDX_64K), IDX_64K);
 	mmheap_pool_get_stats(pool, &st);
 	KUNIT_EXPECT_EQ(test, st.dirty_pages, 0UL);
-	KUNIT_EXPECT_LE(test, st.clean_pages + st.dirty_pages, 256UL);
+	KUNIT_EXPECT_EQ(test, st.clean_pages, 256UL);
 
-	/* Cancelling the prefill lets the pool drain to the watermark. */
+	/* Cancelling the prefill drains the pool to the watermark at once. */
 	mmheap_pool_set_prefill(pool, 0);
-	KUNIT_EXPECT_EQ(test, mmheap_pool_trim(pool, ULONG_MAX), 192UL);
-	KUNIT_EXPECT_EQ(test, mmheap_pool_shrink_count(pool), 64UL);
+	flush_delayed_work(&pool->decay_work);
+	KUNIT_EXPECT_EQ(test, test_pool_pages(pool), 64UL);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_trim(pool, ULONG_MAX), 0UL);
 }
 
-/* Move the pool's last use @ms into the past, instead of sleeping. */
-static void test_age(struct mmheap_pool *pool, unsigned int ms)
-{
-	spin_lock(&pool->lock);
-	pool->last_use = jiffies - msecs_to_jiffies(ms);
-	spin_unlock(&pool->lock);
-}
-
-/* A prefill holds for decay_ms after the last use, then drains. */
+/*
+ * A prefill holds for decay_ms after the request or the last allocation;
+ * refill progress does not restart the clock.
+ */
 static void mmheap_test_decay(struct kunit *test)
 {
 	struct mmheap_pool *pool = test_pool(test);
@@ -364,29 +551,28 @@ static void mmheap_test_decay(struct kunit *test)
 	mmheap_pool_set_low_watermark(pool, SZ_64K);
 	mmheap_pool_set_decay_ms(pool, 1000);
 	KUNIT_EXPECT_EQ(test, mmheap_pool_get_decay_ms(pool), 1000U);
-	mmheap_pool_set_prefill(pool, SZ_1M);
-	mmheap_pool_refill(pool, ULONG_MAX, &blocked);
-	KUNIT_EXPECT_EQ(test, mmheap_pool_shrink_count(pool), 256UL);
+	mmheap_pool_set_prefill(pool, 2 * SZ_1M);
+	/* The test plays the decay worker's part itself. */
+	cancel_delayed_work_sync(&pool->decay_work);
 
+	/* Refilling late does not keep the request alive. */
 	test_age(pool, 900);
-	KUNIT_EXPECT_EQ(test, mmheap_pool_target(pool), 256UL);
-	KUNIT_EXPECT_EQ(test, mmheap_pool_trim(pool, ULONG_MAX), 0UL);
+	mmheap_pool_refill(pool, ULONG_MAX, &blocked);
+	KUNIT_EXPECT_EQ(test, test_pool_pages(pool), 512UL);
+	KUNIT_EXPECT_FALSE(test, mmheap_pool_expire(pool));
+	test_age(pool, 1100);
+	KUNIT_EXPECT_TRUE(test, mmheap_pool_expire(pool));
+	KUNIT_EXPECT_EQ(test, mmheap_pool_target(pool), 16UL);
+	/* 1 MiB chunks cannot be split: they all go. */
+	KUNIT_EXPECT_EQ(test, mmheap_pool_trim(pool, ULONG_MAX), 512UL);
 
 	/* An allocation restarts the clock. */
+	mmheap_pool_set_prefill(pool, 2 * SZ_1M);
+	cancel_delayed_work_sync(&pool->decay_work);
 	test_age(pool, 1100);
-	mmheap_pool_note_alloc(pool, 0);
-	KUNIT_EXPECT_EQ(test, mmheap_pool_target(pool), 256UL);
-	KUNIT_EXPECT_EQ(test, mmheap_pool_get_prefill(pool),
-			(unsigned long)SZ_1M);
-
-	test_age(pool, 1100);
-	KUNIT_EXPECT_EQ(test, mmheap_pool_target(pool), 16UL);
-	KUNIT_EXPECT_EQ(test, mmheap_pool_get_prefill(pool), 0UL);
-	KUNIT_EXPECT_TRUE(test, mmheap_pool_prefill_done(pool));
-	/* The 1 MiB chunk cannot be split: the whole pool goes. */
-	KUNIT_EXPECT_EQ(test, mmheap_pool_trim(pool, ULONG_MAX), 256UL);
-	mmheap_pool_refill(pool, ULONG_MAX, &blocked);
-	KUNIT_EXPECT_EQ(test, mmheap_pool_shrink_count(pool), 16UL);
+	mmheap_pool_note_alloc(pool, 256, 1);
+	KUNIT_EXPECT_FALSE(test, mmheap_pool_expire(pool));
+	KUNIT_EXPECT_EQ(test, mmheap_pool_get_prefill(pool), (u64)SZ_1M);
 }
 
 /* Dirty chunks go first, then clean ones, smallest order first. */
@@ -402,12 +588,12 @@ static void mmheap_test_shrinker(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, shrinker->count_objects(shrinker, &sc),
 			SHRINK_EMPTY);
 
-	mmheap_pool_set_prefill(pool, SZ_1M + 2 * SZ_64K + 2 * SZ_4K);
-	mmheap_pool_refill(pool, ULONG_MAX, &blocked);
+	mmheap_pool_set_prefill(pool, 3 * SZ_1M + 2 * SZ_64K + 4 * SZ_4K);
 	for (i = 0; i < 2; i++) {
 		mmheap_pool_put(pool, test_alloc_chunk(test, IDX_1M), IDX_1M);
 		mmheap_pool_put(pool, test_alloc_chunk(test, IDX_4K), IDX_4K);
 	}
+	mmheap_pool_refill(pool, ULONG_MAX, &blocked);
 	KUNIT_EXPECT_EQ(test, shrinker->count_objects(shrinker, &sc),
 			3UL * 256 + 2 * 16 + 4);
 
@@ -421,6 +607,11 @@ static void mmheap_test_shrinker(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.dirty[IDX_4K], 0UL);
 	KUNIT_EXPECT_EQ(test, st.dirty[IDX_1M], 1UL);
 	KUNIT_EXPECT_EQ(test, st.clean_pages, 256UL + 2 * 16 + 2);
+
+	/* The pool now leaves reclaim alone for a while. */
+	KUNIT_EXPECT_EQ(test, mmheap_pool_refill(pool, ULONG_MAX, &blocked),
+			0UL);
+	KUNIT_EXPECT_TRUE(test, blocked);
 
 	/* The last dirty chunk, then clean 4 KiB pages. */
 	sc.nr_to_scan = 257;
@@ -438,6 +629,17 @@ static void mmheap_test_shrinker(struct kunit *test)
 			SHRINK_STOP);
 }
 
+/* Blocked refills back off exponentially, to seconds. */
+static void mmheap_test_backoff(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, mmheap_pool_backoff(1), (long)(HZ / 10));
+	KUNIT_EXPECT_EQ(test, mmheap_pool_backoff(2), (long)(HZ / 10) * 2);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_backoff(4), (long)(HZ / 10) * 8);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_backoff(7), (long)(HZ / 10) * 64);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_backoff(8), 8L * HZ);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_backoff(1000), 8L * HZ);
+}
+
 /* Start and stop many times in a row, idle, busy and with work queued. */
 static void mmheap_test_thread_restart(struct kunit *test)
 {
@@ -447,12 +649,12 @@ static void mmheap_test_thread_restart(struct kunit *test)
 	for (i = 0; i < 50; i++) {
 		KUNIT_ASSERT_EQ(test, mmheap_pool_start_thread(pool), 0);
 		KUNIT_EXPECT_TRUE(test, mmheap_pool_thread_running(pool));
+		/* No SCHED_NORMAL window: the policy is set before it runs. */
+		KUNIT_EXPECT_EQ(test, pool->thread->policy, SCHED_IDLE);
 		/* Starting twice is harmless. */
 		KUNIT_ASSERT_EQ(test, mmheap_pool_start_thread(pool), 0);
 		if (i % 3 == 1)
 			mmheap_pool_set_prefill(pool, (i % 5) * SZ_64K);
-		if (i % 3 == 2)
-			usleep_range(1000, 2000);
 		mmheap_pool_stop_thread(pool);
 		KUNIT_EXPECT_FALSE(test, mmheap_pool_thread_running(pool));
 	}
@@ -468,43 +670,83 @@ static s64 test_stop_ms(struct mmheap_pool *pool)
 	return ktime_ms_delta(ktime_get(), start);
 }
 
+/* The pool is full and the thread went back to sleep. */
+static bool test_thread_idle(struct mmheap_pool *pool)
+{
+	return test_state_done(pool) && !task_is_running(pool->thread);
+}
+
 /*
- * kthread_stop() must not wait for work that will never come: an idle
- * thread and one backing off for memory both stop at once, and stopping
- * leaves no dirty chunk behind, since nobody would zero it.
+ * kthread_stop() must not wait out the thread's sleep: a thread held off
+ * for 2 s after the shrinker took pages stops at once. Stopping leaves no
+ * dirty chunk behind, since nobody would zero it.
  */
 static void mmheap_test_thread_stop(struct kunit *test)
 {
 	struct mmheap_pool *pool = test_pool(test);
+	struct shrink_control sc = { .gfp_mask = GFP_KERNEL };
 	struct mmheap_pool_stats st;
+	bool blocked = false;
 	int i;
 
+	mmheap_pool_set_prefill(pool, 2 * SZ_1M);
+	mmheap_pool_refill(pool, ULONG_MAX, &blocked);
+	sc.nr_to_scan = 1;
+	KUNIT_ASSERT_EQ(test, pool->shrinker->scan_objects(pool->shrinker, &sc),
+			256UL);
 	KUNIT_ASSERT_EQ(test, mmheap_pool_start_thread(pool), 0);
-	msleep(50);
+	KUNIT_ASSERT_TRUE_MSG(test, test_wait_for(test_state_blocked, pool,
+						  WAIT_MS),
+			      "the thread did not see the hold-off");
 	KUNIT_EXPECT_LT(test, test_stop_ms(pool), 1000);
 
-	test_pool_ctx(pool)->memory_short = true;
-	mmheap_pool_set_prefill(pool, SZ_1M);
-	KUNIT_ASSERT_EQ(test, mmheap_pool_start_thread(pool), 0);
-	msleep(50);
-	KUNIT_EXPECT_LT(test, test_stop_ms(pool), 1000);
-	KUNIT_EXPECT_EQ(test, mmheap_pool_shrink_count(pool), 0UL);
-
+	mmheap_pool_set_low_watermark(pool, SZ_4M);
 	for (i = 0; i < 4; i++)
 		mmheap_pool_put(pool, test_alloc_chunk(test, IDX_64K), IDX_64K);
 	KUNIT_ASSERT_EQ(test, mmheap_pool_start_thread(pool), 0);
 	mmheap_pool_stop_thread(pool);
 	mmheap_pool_get_stats(pool, &st);
 	KUNIT_EXPECT_EQ(test, st.dirty_pages, 0UL);
-	KUNIT_EXPECT_LE(test, st.clean_pages, 64UL);
 }
 
-static bool test_pool_prefill_done(struct mmheap_pool *pool)
+/*
+ * With the pool at its target the thread sleeps without a timeout: no
+ * wake-up at all. When memory is short it backs off: in 1.4 s a thread
+ * retrying every 100 ms wakes 14 times, one backing off at most 4.
+ */
+static void mmheap_test_thread_wakeups(struct kunit *test)
 {
-	return mmheap_pool_prefill_done(pool);
+	struct mmheap_pool *pool = test_pool(test);
+	u64 w0;
+
+	mmheap_pool_set_low_watermark(pool, SZ_1M);
+	KUNIT_ASSERT_EQ(test, mmheap_pool_start_thread(pool), 0);
+	mmheap_pool_set_prefill(pool, SZ_1M);
+	KUNIT_ASSERT_TRUE(test, test_wait_for(test_thread_idle, pool,
+					      WAIT_MS));
+	w0 = atomic64_read(&pool->wakeups);
+	msleep(1000);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&pool->wakeups), w0);
+	mmheap_pool_stop_thread(pool);
+
+	mmheap_pool_shrink_scan(pool, ULONG_MAX);
+	raw_spin_lock(&pool->lock);
+	pool->hold_until = jiffies;
+	raw_spin_unlock(&pool->lock);
+	test_pool_ctx(pool)->memory_short = true;
+	atomic64_set(&pool->wakeups, 0);
+	KUNIT_ASSERT_EQ(test, mmheap_pool_start_thread(pool), 0);
+	msleep(1400);
+	w0 = atomic64_read(&pool->wakeups);
+	mmheap_pool_stop_thread(pool);
+	KUNIT_EXPECT_LE(test, w0, 5ULL);
+	KUNIT_EXPECT_GE(test, w0, 1ULL);
 }
 
-/* The thread fills a prefill at SCHED_IDLE and says so once. */
+/*
+ * The thread fills a prefill at SCHED_IDLE and says so; the allocations
+ * consume it, and it is not filled again behind them.
+ */
 static void mmheap_test_thread_prefill(struct kunit *test)
 {
 	struct mmheap_pool *pool = test_pool(test);
@@ -513,10 +755,10 @@ static void mmheap_test_thread_prefill(struct kunit *test)
 	LIST_HEAD(taken);
 
 	KUNIT_ASSERT_EQ(test, mmheap_pool_start_thread(pool), 0);
+	KUNIT_EXPECT_EQ(test, pool->thread->policy, SCHED_IDLE);
 	mmheap_pool_set_prefill(pool, 4 * SZ_1M + SZ_64K + SZ_4K);
 	KUNIT_ASSERT_TRUE_MSG(test,
-			      test_wait_for(test_pool_prefill_done, pool,
-					    WAIT_MS),
+			      test_wait_for(test_done_notified, pool, WAIT_MS),
 			      "prefill not reached in %d ms", WAIT_MS);
 	mmheap_pool_get_stats(pool, &st);
 	KUNIT_EXPECT_EQ(test, st.clean_pages, 4UL * 256 + 16 + 1);
@@ -524,46 +766,47 @@ static void mmheap_test_thread_prefill(struct kunit *test)
 	KUNIT_EXPECT_GT(test, st.refill_ns, 0ULL);
 	KUNIT_EXPECT_EQ(test, st.zeroed_bytes, (4ULL * 256 + 16 + 1) *
 			PAGE_SIZE);
+	KUNIT_EXPECT_GE(test, atomic_read(&test_pool_ctx(pool)->done_seen), 1);
 
-	/* The callback runs after the flag is set, give it a moment. */
-	msleep(20);
-	KUNIT_EXPECT_EQ(test, atomic_read(&test_pool_ctx(pool)->prefill_done_calls),
-			1);
-	KUNIT_EXPECT_EQ(test, pool->thread->policy, SCHED_IDLE);
-
-	mmheap_pool_take(pool, IDX_1M, 4, &taken);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_take(pool, IDX_1M, 4, &taken), 4U);
+	mmheap_pool_note_alloc(pool, 4 * 256, 0);
 	list_for_each_entry(page, &taken, lru)
 		KUNIT_EXPECT_TRUE(test, test_chunk_is_zero(page, 8));
-	test_put_list(pool, &taken, IDX_1M);
-	mmheap_pool_note_alloc(pool, 0);
-	/* The freed chunks are zeroed again and the prefill is reached again. */
-	KUNIT_EXPECT_TRUE(test, test_wait_for(test_pool_prefill_done, pool,
-					      WAIT_MS));
-	mmheap_pool_get_stats(pool, &st);
-	KUNIT_EXPECT_EQ(test, st.dirty_pages, 0UL);
-	KUNIT_EXPECT_EQ(test, st.clean_pages, 4UL * 256 + 16 + 1);
+	mmheap_pool_put_list(pool, &taken, false);
 	mmheap_pool_stop_thread(pool);
+
+	mmheap_pool_get_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.prefill_pages, 17UL);
+	KUNIT_EXPECT_EQ(test, st.dirty_pages, 0UL);
+	KUNIT_EXPECT_EQ(test, st.clean_pages, 17UL);
 }
 
 static bool test_pool_drained(struct mmheap_pool *pool)
 {
-	return mmheap_pool_shrink_count(pool) == 16;
+	return test_pool_pages(pool) == 16;
 }
 
-/* The thread drains a decayed prefill down to the low watermark. */
-static void mmheap_test_thread_decay(struct kunit *test)
+/*
+ * A decayed prefill drains to the low watermark from a kernel worker: it
+ * does not wait for the idle thread, which here is not even running.
+ */
+static void mmheap_test_decay_drains(struct kunit *test)
 {
 	struct mmheap_pool *pool = test_pool(test);
+	bool blocked = false;
 
 	mmheap_pool_set_decay_ms(pool, 100);
 	mmheap_pool_set_low_watermark(pool, SZ_64K);
-	KUNIT_ASSERT_EQ(test, mmheap_pool_start_thread(pool), 0);
 	mmheap_pool_set_prefill(pool, 2 * SZ_1M);
-	KUNIT_ASSERT_TRUE(test, test_wait_for(test_pool_prefill_done, pool,
+	mmheap_pool_refill(pool, ULONG_MAX, &blocked);
+	KUNIT_ASSERT_EQ(test, test_pool_pages(pool), 512UL);
+	KUNIT_EXPECT_TRUE(test, test_wait_for(test_state_expired, pool,
 					      WAIT_MS));
+	/* 1 MiB chunks cannot be split: the pool may go below the target. */
 	KUNIT_EXPECT_TRUE(test, test_wait_for(test_pool_drained, pool,
-					      WAIT_MS));
-	KUNIT_EXPECT_EQ(test, mmheap_pool_get_prefill(pool), 0UL);
+					      WAIT_MS) ||
+			  test_pool_pages(pool) == 0);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_get_prefill(pool), 0ULL);
 }
 
 /* Several threads allocate, scribble and free while the pool refills. */
@@ -586,14 +829,14 @@ static int test_worker_fn(void *data)
 		LIST_HEAD(taken);
 
 		mmheap_pool_take(w->pool, idx, 1 + round % 3, &taken);
-		mmheap_pool_note_alloc(w->pool, 0);
+		mmheap_pool_note_alloc(w->pool, 1UL << mmheap_orders[idx], 0);
 		list_for_each_entry(page, &taken, lru) {
 			if (!test_chunk_is_zero(page, mmheap_orders[idx]))
 				w->bad++;
 			test_fill_chunk(page, mmheap_orders[idx], 0xff);
 			w->taken++;
 		}
-		test_put_list(w->pool, &taken, idx);
+		mmheap_pool_put_list(w->pool, &taken, false);
 		cond_resched();
 	}
 	complete(&w->done);
@@ -610,8 +853,7 @@ static void mmheap_test_concurrent(struct kunit *test)
 	mmheap_pool_set_low_watermark(pool, 4 * SZ_1M);
 	KUNIT_ASSERT_EQ(test, mmheap_pool_start_thread(pool), 0);
 	mmheap_pool_set_prefill(pool, 4 * SZ_1M);
-	KUNIT_ASSERT_TRUE(test, test_wait_for(test_pool_prefill_done, pool,
-					      WAIT_MS));
+	KUNIT_ASSERT_TRUE(test, test_wait_for(test_state_done, pool, WAIT_MS));
 
 	for (i = 0; i < ARRAY_SIZE(w); i++) {
 		w[i].pool = pool;
@@ -633,22 +875,25 @@ static void mmheap_test_concurrent(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bad, 0);
 	KUNIT_EXPECT_GT(test, taken, 0);
 	mmheap_pool_stop_thread(pool);
+	KUNIT_EXPECT_LE(test, test_pool_pages(pool), 1024UL);
 }
 
 static void mmheap_test_parse_bytes(struct kunit *test)
 {
-	unsigned long v = 42;
+	u64 v = 42;
 
 	KUNIT_EXPECT_EQ(test, mmheap_parse_bytes("4096", &v), 0);
-	KUNIT_EXPECT_EQ(test, v, 4096UL);
+	KUNIT_EXPECT_EQ(test, v, 4096ULL);
 	KUNIT_EXPECT_EQ(test, mmheap_parse_bytes("64M\n", &v), 0);
-	KUNIT_EXPECT_EQ(test, v, (unsigned long)SZ_64M);
+	KUNIT_EXPECT_EQ(test, v, (u64)SZ_64M);
 	KUNIT_EXPECT_EQ(test, mmheap_parse_bytes("2k", &v), 0);
-	KUNIT_EXPECT_EQ(test, v, 2048UL);
+	KUNIT_EXPECT_EQ(test, v, 2048ULL);
 	KUNIT_EXPECT_EQ(test, mmheap_parse_bytes("0x1000", &v), 0);
-	KUNIT_EXPECT_EQ(test, v, 4096UL);
+	KUNIT_EXPECT_EQ(test, v, 4096ULL);
+	KUNIT_EXPECT_EQ(test, mmheap_parse_bytes("16G", &v), 0);
+	KUNIT_EXPECT_EQ(test, v, 16ULL << 30);
 	KUNIT_EXPECT_EQ(test, mmheap_parse_bytes("0", &v), 0);
-	KUNIT_EXPECT_EQ(test, v, 0UL);
+	KUNIT_EXPECT_EQ(test, v, 0ULL);
 
 	v = 42;
 	KUNIT_EXPECT_EQ(test, mmheap_parse_bytes("", &v), -EINVAL);
@@ -662,24 +907,124 @@ static void mmheap_test_parse_bytes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mmheap_parse_bytes("18446744073709551616", &v),
 			-ERANGE);
 	KUNIT_EXPECT_EQ(test, mmheap_parse_bytes("17179869184G", &v), -ERANGE);
-	KUNIT_EXPECT_EQ(test, v, 42UL);
+	KUNIT_EXPECT_EQ(test, v, 42ULL);
+}
+
+/* The heap: what a buffer is made of, and where its pages go. */
+
+static struct dma_buf *test_heap_alloc(struct kunit *test, unsigned long len)
+{
+	return mmheap_allocate(mmheap_heap, len, O_RDWR | O_CLOEXEC, 0);
+}
+
+static bool test_buf_is_zero(struct dma_buf *dmabuf)
+{
+	struct iosys_map map;
+	bool zero;
+
+	if (dma_buf_vmap_unlocked(dmabuf, &map))
+		return false;
+	zero = !memchr_inv(map.vaddr, 0, dmabuf->size);
+	memset(map.vaddr, 0x3c, dmabuf->size);
+	dma_buf_vunmap_unlocked(dmabuf, &map);
+	return zero;
+}
+
+static void mmheap_test_heap_bad_input(struct kunit *test)
+{
+	struct dma_buf *dmabuf;
+
+	if (!mmheap_heap)
+		kunit_skip(test, "the mmheap heap did not initialise");
+	dmabuf = test_heap_alloc(test, 0);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(dmabuf), -EINVAL);
+	dmabuf = test_heap_alloc(test, PAGE_SIZE + 1);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(dmabuf), -EINVAL);
+	dmabuf = test_heap_alloc(test, READ_ONCE(mmheap_buffer_max_bytes) +
+				 PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(dmabuf), -EINVAL);
+	dmabuf = test_heap_alloc(test, ULONG_MAX & PAGE_MASK);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(dmabuf), -EINVAL);
+}
+
+/*
+ * A buffer is made of the largest chunks there are, comes out zero, and
+ * when released with no request outstanding its pages leave the pool.
+ */
+static void mmheap_test_heap_alloc_release(struct kunit *test)
+{
+	unsigned long len = 4 * SZ_1M + SZ_64K + SZ_4K;
+	unsigned long before;
+	struct dma_buf *dmabuf;
+	struct sg_table *table;
+	struct scatterlist *sg;
+	unsigned int small = 0;
+	int i;
+
+	if (!mmheap_heap)
+		kunit_skip(test, "the mmheap heap did not initialise");
+	before = test_pool_pages(mmheap_pool);
+	dmabuf = test_heap_alloc(test, len);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+	KUNIT_EXPECT_EQ(test, dmabuf->size, len);
+	table = mmheap_buffer_table(dmabuf);
+	for_each_sgtable_sg(table, sg, i)
+		small += sg->length == PAGE_SIZE;
+	/* Order-0 chunks only for the 4 KiB tail, when memory is not torn. */
+	KUNIT_EXPECT_LE(test, small, 1U);
+	KUNIT_EXPECT_TRUE(test, test_buf_is_zero(dmabuf));
+	dma_buf_put(dmabuf);
+	KUNIT_EXPECT_LE(test, test_pool_pages(mmheap_pool),
+			max(before, mmheap_pool_target(mmheap_pool)));
+}
+
+/* A prefill of the heap is consumed by the buffer it was for. */
+static void mmheap_test_heap_prefill(struct kunit *test)
+{
+	struct mmheap_pool_stats st0, st;
+	struct dma_buf *dmabuf;
+
+	if (!mmheap_heap || !mmheap_pool_thread_running(mmheap_pool))
+		kunit_skip(test, "the heap or its refill thread is not running");
+	mmheap_pool_get_stats(mmheap_pool, &st0);
+	KUNIT_ASSERT_EQ(test, mmheap_prefill(2 * SZ_1M), 0);
+	KUNIT_ASSERT_TRUE(test, test_wait_for(test_state_done, mmheap_pool,
+					      WAIT_MS));
+	dmabuf = test_heap_alloc(test, 2 * SZ_1M);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+	mmheap_pool_get_stats(mmheap_pool, &st);
+	KUNIT_EXPECT_EQ(test, st.hits - st0.hits, 2ULL);
+	KUNIT_EXPECT_EQ(test, st.prefill_pages, 0UL);
+	KUNIT_EXPECT_EQ(test, st.state, MMHEAP_PREFILL_NONE);
+	KUNIT_EXPECT_TRUE(test, test_buf_is_zero(dmabuf));
+	dma_buf_put(dmabuf);
+	mmheap_pool_get_stats(mmheap_pool, &st);
+	KUNIT_EXPECT_EQ(test, st.clean_pages + st.dirty_pages,
+			st.target_pages);
 }
 
 static struct kunit_case mmheap_test_cases[] = {
 	KUNIT_CASE(mmheap_test_put_zero_take),
+	KUNIT_CASE(mmheap_test_put_above_target),
 	KUNIT_CASE(mmheap_test_vmstat),
 	KUNIT_CASE(mmheap_test_reuse_is_zero),
 	KUNIT_CASE(mmheap_test_refill_target),
-	KUNIT_CASE(mmheap_test_refill_backoff),
+	KUNIT_CASE(mmheap_test_prefill_consumed),
+	KUNIT_CASE(mmheap_test_prefill_states),
 	KUNIT_CASE(mmheap_test_watermark_cap),
 	KUNIT_CASE(mmheap_test_decay),
 	KUNIT_CASE(mmheap_test_shrinker),
+	KUNIT_CASE(mmheap_test_backoff),
 	KUNIT_CASE(mmheap_test_thread_restart),
 	KUNIT_CASE(mmheap_test_thread_stop),
+	KUNIT_CASE(mmheap_test_thread_wakeups),
 	KUNIT_CASE(mmheap_test_thread_prefill),
-	KUNIT_CASE(mmheap_test_thread_decay),
+	KUNIT_CASE(mmheap_test_decay_drains),
 	KUNIT_CASE(mmheap_test_concurrent),
 	KUNIT_CASE(mmheap_test_parse_bytes),
+	KUNIT_CASE(mmheap_test_heap_bad_input),
+	KUNIT_CASE(mmheap_test_heap_alloc_release),
+	KUNIT_CASE(mmheap_test_heap_prefill),
 	{}
 };
 
