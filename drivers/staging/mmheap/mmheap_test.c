@@ -670,6 +670,13 @@ static s64 test_stop_ms(struct mmheap_pool *pool)
 	return ktime_ms_delta(ktime_get(), start);
 }
 
+/* The thread saw the shrinker's hold-off and sleeps it out. */
+static bool test_thread_held(struct mmheap_pool *pool)
+{
+	return test_state_blocked(pool) && atomic64_read(&pool->wakeups) == 0 &&
+	       !task_is_running(pool->thread);
+}
+
 /* The pool is full and the thread went back to sleep. */
 static bool test_thread_idle(struct mmheap_pool *pool)
 {
@@ -695,9 +702,9 @@ static void mmheap_test_thread_stop(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, pool->shrinker->scan_objects(pool->shrinker, &sc),
 			256UL);
 	KUNIT_ASSERT_EQ(test, mmheap_pool_start_thread(pool), 0);
-	KUNIT_ASSERT_TRUE_MSG(test, test_wait_for(test_state_blocked, pool,
+	KUNIT_ASSERT_TRUE_MSG(test, test_wait_for(test_thread_held, pool,
 						  WAIT_MS),
-			      "the thread did not see the hold-off");
+			      "the thread did not go to sleep for the hold-off");
 	KUNIT_EXPECT_LT(test, test_stop_ms(pool), 1000);
 
 	mmheap_pool_set_low_watermark(pool, SZ_4M);
