@@ -4,7 +4,7 @@
 # git tree instead of Debian's tarball), ACCEL (auto|tcg|kvm), JOBS.
 H := harness
 
-.PHONY: help deps base apply export verify checkpatch build kernel boot kunit \
+.PHONY: help deps base apply export verify checkpatch build kernel boot boot-rt kunit \
 	kunit-x86 docs test demo bench selftest
 
 help:
@@ -19,6 +19,7 @@ help:
 	@echo "make build       build every patch (W=1, C=1), ending at the guest kernel"
 	@echo "make kernel      build only the series head"
 	@echo "make boot        kselftests in QEMU"
+	@echo "make boot-rt     the same on a PREEMPT_RT build of the guest"
 	@echo "make kunit       KUnit on UML (kunit-x86: on x86_64 in QEMU)"
 	@echo "make docs        htmldocs and kernel-doc, warnings against the base"
 	@echo "make selftest    the harness's own tests: deps.sh against stand-ins, shellcheck"
@@ -41,6 +42,9 @@ kernel: apply
 	bash $(H)/build.sh head
 boot:
 	bash $(H)/guest.sh test
+boot-rt:
+	bash $(H)/build.sh rt
+	GUEST_KERNEL=lean-rt bash $(H)/guest.sh test
 kunit:
 	bash $(H)/kunit.sh
 kunit-x86:
