@@ -809,6 +809,9 @@ unsigned long mmheap_pool_refill(struct mmheap_pool *pool,
 	need -= min(need, __mmheap_pool_level(pool));
 	need = min(need, max_pages);
 	held = time_before(jiffies, pool->hold_until);
+	/* Keep a past hold-off recent: a jiffies wrap must not revive it. */
+	if (!held)
+		pool->hold_until = jiffies;
 	pool->reserved_pages += held ? 0 : need;
 	raw_spin_unlock(&pool->lock);
 	if (held) {
