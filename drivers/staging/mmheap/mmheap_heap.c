@@ -355,17 +355,15 @@ static const struct dma_buf_ops mmheap_buf_ops = {
 };
 
 /*
- * Charge each chunk to the allocating task's memory cgroup, as the page
- * allocator would have with __GFP_ACCOUNT; pooled pages were allocated by
- * the refill thread and belong to nobody. Never calls the OOM killer: a
- * cgroup at its limit gets -ENOMEM.
+ * Charge chunks taken from the pool to the allocating task's memory cgroup,
+ * as the page allocator does with __GFP_ACCOUNT for the rest: the refill
+ * thread allocated them for nobody. Never calls the OOM killer: a cgroup at
+ * its limit gets -ENOMEM.
  */
 static int mmheap_charge(struct list_head *pages)
 {
 	struct page *page;
 
-	if (!READ_ONCE(mmheap_mem_accounting))
-		return 0;
 	list_for_each_entry(page, pages, lru) {
 		if (memcg_kmem_charge_page(page, GFP_KERNEL | __GFP_RETRY_MAYFAIL,
 					   compound_order(page)))
@@ -389,19 +387,31 @@ static int mmheap_gather(unsigned long len, struct list_head *pages,
 			 unsigned long *nr, unsigned long *misses,
 			 unsigned long *from_pool)
 {
+	bool account = READ_ONCE(mmheap_mem_accounting);
+	gfp_t acct = account ? __GFP_ACCOUNT : 0;
 	unsigned long remaining = len;
 	struct page *page;
 	unsigned int i, got;
+	int ret;
 
 	for (i = 0; i < MMHEAP_NR_ORDERS && remaining; i++) {
 		unsigned int order = mmheap_orders[i];
 		unsigned long chunk = PAGE_SIZE << order;
 		unsigned long want = remaining / chunk;
+		LIST_HEAD(taken);
 
 		if (!want)
 			continue;
 		got = mmheap_pool_take(mmheap_pool, i, min(want, UINT_MAX),
-				       pages);
+				       &taken);
+		/*
+		 * Charge as we go, so that a cgroup at its limit is refused
+		 * before it makes anybody else reclaim for it.
+		 */
+		ret = account ? mmheap_charge(&taken) : 0;
+		list_splice_tail(&taken, pages);
+		if (ret)
+			return ret;
 		remaining -= got * chunk;
 		*from_pool += got * chunk;
 		*nr += got;
@@ -413,8 +423,8 @@ static int mmheap_gather(unsigned long len, struct list_head *pages,
 			 */
 			if (fatal_signal_pending(current))
 				return -EINTR;
-			page = alloc_pages(order ? MMHEAP_HIGH_ORDER_GFP :
-					   MMHEAP_LOW_ORDER_GFP, order);
+			page = alloc_pages((order ? MMHEAP_HIGH_ORDER_GFP :
+					    MMHEAP_LOW_ORDER_GFP) | acct, order);
 			if (!page)
 				break;
 			list_add_tail(&page->lru, pages);
@@ -459,9 +469,6 @@ VISIBLE_IF_KUNIT struct dma_buf *mmheap_allocate(struct dma_heap *heap,
 	buffer->len = len;
 
 	ret = mmheap_gather(len, &pages, &nr, &misses, &from_pool);
-	if (ret)
-		goto give_back;
-	ret = mmheap_charge(&pages);
 	if (ret)
 		goto give_back;
 
@@ -652,7 +659,8 @@ static int __init mmheap_init(void)
 	struct mmheap_pool *pool;
 	int ret;
 
-	mmheap_buffer_max_bytes = (totalram_pages() / 4) << PAGE_SHIFT;
+	mmheap_buffer_max_bytes = min_t(u64, (u64)(totalram_pages() / 4) <<
+					PAGE_SHIFT, ULONG_MAX);
 
 	pool = mmheap_pool_create("mmheap", &mmheap_pool_ops, NULL);
 	if (IS_ERR(pool))

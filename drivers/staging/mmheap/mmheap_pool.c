@@ -209,6 +209,12 @@ static unsigned long __mmheap_pool_level(struct mmheap_pool *pool)
 	return pool->clean_pages + pool->dirty_pages + pool->reserved_pages;
 }
 
+/* Called with pool->lock held: the shrinker's hold-off is in force. */
+static bool mmheap_pool_held(struct mmheap_pool *pool)
+{
+	return time_before64(get_jiffies_64(), pool->hold_until);
+}
+
 /* Called with pool->lock held; returns true if the state changed. */
 static bool __mmheap_pool_sync_state(struct mmheap_pool *pool)
 {
@@ -221,7 +227,7 @@ static bool __mmheap_pool_sync_state(struct mmheap_pool *pool)
 	else if (pool->clean_pages >= pool->prefill_pages)
 		state = MMHEAP_PREFILL_DONE;
 	else if (pool->blocked || pool->prefill_pages > pool->cap_pages ||
-		 time_before(jiffies, pool->hold_until))
+		 mmheap_pool_held(pool))
 		state = MMHEAP_PREFILL_BLOCKED;
 	else
 		state = MMHEAP_PREFILL_PENDING;
@@ -318,9 +324,12 @@ void mmheap_pool_note_alloc(struct mmheap_pool *pool, unsigned long pages,
 
 	raw_spin_lock(&pool->lock);
 	pool->last_use = jiffies;
-	pool->prefill_pages -= min(pages, pool->prefill_pages);
+	WRITE_ONCE(pool->prefill_pages,
+		   pool->prefill_pages - min(pages, pool->prefill_pages));
 	changed = __mmheap_pool_sync_state(pool);
-	low = __mmheap_pool_level(pool) < __mmheap_pool_target(pool);
+	/* A blocked thread retries on its back-off, not on every buffer. */
+	low = __mmheap_pool_level(pool) < __mmheap_pool_target(pool) &&
+	      !pool->blocked;
 	raw_spin_unlock(&pool->lock);
 
 	if (changed)
@@ -364,6 +373,9 @@ void mmheap_pool_put_list(struct mmheap_pool *pool, struct list_head *chunks,
 	room = __mmheap_pool_target(pool);
 	room -= min(room, __mmheap_pool_level(pool));
 	room = min(room, total);
+	/* Under memory pressure the pool does not grow back from frees. */
+	if (!clean && mmheap_pool_held(pool))
+		room = 0;
 	pool->reserved_pages += room;
 	raw_spin_unlock(&pool->lock);
 
@@ -446,8 +458,9 @@ int mmheap_pool_set_prefill(struct mmheap_pool *pool, u64 bytes)
 	unsigned long delay;
 
 	raw_spin_lock(&pool->lock);
-	pool->prefill_pages = pages;
-	pool->state = pages ? MMHEAP_PREFILL_PENDING : MMHEAP_PREFILL_NONE;
+	WRITE_ONCE(pool->prefill_pages, pages);
+	WRITE_ONCE(pool->state,
+		   pages ? MMHEAP_PREFILL_PENDING : MMHEAP_PREFILL_NONE);
 	pool->blocked = false;
 	pool->last_use = jiffies;
 	__mmheap_pool_sync_state(pool);
@@ -456,7 +469,8 @@ int mmheap_pool_set_prefill(struct mmheap_pool *pool, u64 bytes)
 
 	mmheap_pool_notify(pool);
 	/* A cancelled request drains at once, a new one at its deadline. */
-	mod_delayed_work(system_wq, &pool->decay_work, pages ? delay + 1 : 0);
+	mod_delayed_work(system_unbound_wq, &pool->decay_work,
+			 pages ? delay + 1 : 0);
 	if (pages)
 		mmheap_pool_kick(pool);
 	return 0;
@@ -503,8 +517,8 @@ bool mmheap_pool_expire(struct mmheap_pool *pool)
 	if (pool->prefill_pages &&
 	    time_after_eq(jiffies, pool->last_use +
 			  msecs_to_jiffies(pool->decay_ms))) {
-		pool->prefill_pages = 0;
-		pool->state = MMHEAP_PREFILL_EXPIRED;
+		WRITE_ONCE(pool->prefill_pages, 0);
+		WRITE_ONCE(pool->state, MMHEAP_PREFILL_EXPIRED);
 		expired = true;
 	}
 	raw_spin_unlock(&pool->lock);
@@ -531,7 +545,7 @@ int mmheap_pool_set_low_watermark(struct mmheap_pool *pool, u64 bytes)
 	pool->low_bytes = bytes;
 	raw_spin_unlock(&pool->lock);
 
-	mod_delayed_work(system_wq, &pool->decay_work, 0);
+	mod_delayed_work(system_unbound_wq, &pool->decay_work, 0);
 	mmheap_pool_kick(pool);
 	return 0;
 }
@@ -561,7 +575,7 @@ int mmheap_pool_set_cap(struct mmheap_pool *pool, u64 bytes)
 
 	if (changed)
 		mmheap_pool_notify(pool);
-	mod_delayed_work(system_wq, &pool->decay_work, 0);
+	mod_delayed_work(system_unbound_wq, &pool->decay_work, 0);
 	mmheap_pool_kick(pool);
 	return 0;
 }
@@ -620,7 +634,7 @@ void mmheap_pool_set_decay_ms(struct mmheap_pool *pool, unsigned int ms)
 	pool->decay_ms = ms;
 	raw_spin_unlock(&pool->lock);
 
-	mod_delayed_work(system_wq, &pool->decay_work, 0);
+	mod_delayed_work(system_unbound_wq, &pool->decay_work, 0);
 }
 
 /**
@@ -808,10 +822,7 @@ unsigned long mmheap_pool_refill(struct mmheap_pool *pool,
 	need = __mmheap_pool_target(pool);
 	need -= min(need, __mmheap_pool_level(pool));
 	need = min(need, max_pages);
-	held = time_before(jiffies, pool->hold_until);
-	/* Keep a past hold-off recent: a jiffies wrap must not revive it. */
-	if (!held)
-		pool->hold_until = jiffies;
+	held = mmheap_pool_held(pool);
 	pool->reserved_pages += held ? 0 : need;
 	raw_spin_unlock(&pool->lock);
 	if (held) {
@@ -870,9 +881,12 @@ unsigned long mmheap_pool_refill(struct mmheap_pool *pool,
 		mmheap_pool_notify(pool);
 	/* The target fell while the batch was being allocated: trim it. */
 	if (over)
-		mod_delayed_work(system_wq, &pool->decay_work, 0);
+		mod_delayed_work(system_unbound_wq, &pool->decay_work, 0);
 	return done;
 }
+
+/* For mmheap_pool_release(): keep the pool's target, as it is at each batch. */
+#define MMHEAP_KEEP_TARGET	ULONG_MAX
 
 /*
  * Give back up to @nr_pages while the pool holds more than @keep: dirty first,
@@ -897,14 +911,17 @@ static unsigned long mmheap_pool_release(struct mmheap_pool *pool,
 							&pool->dirty[i];
 
 			while (freed < nr_pages) {
-				unsigned long n = 0;
+				unsigned long n = 0, k;
 				LIST_HEAD(victims);
 
 				raw_spin_lock(&pool->lock);
+				/* The target may rise meanwhile: look each time. */
+				k = keep == MMHEAP_KEEP_TARGET ?
+				    __mmheap_pool_target(pool) : keep;
 				while (n < MMHEAP_LOCK_BATCH &&
 				       freed + (n << order) < nr_pages &&
 				       !list_empty(list) &&
-				       __mmheap_pool_level(pool) > keep) {
+				       __mmheap_pool_level(pool) > k) {
 					page = list_first_entry(list,
 								struct page,
 								lru);
@@ -950,8 +967,8 @@ static unsigned long mmheap_pool_release(struct mmheap_pool *pool,
 unsigned long mmheap_pool_trim(struct mmheap_pool *pool,
 			       unsigned long max_pages)
 {
-	return mmheap_pool_release(pool, max_pages, mmheap_pool_target(pool),
-				   false, true);
+	return mmheap_pool_release(pool, max_pages, MMHEAP_KEEP_TARGET, false,
+				   true);
 }
 
 /**
@@ -989,7 +1006,7 @@ unsigned long mmheap_pool_shrink_scan(struct mmheap_pool *pool,
 		bool changed;
 
 		raw_spin_lock(&pool->lock);
-		pool->hold_until = jiffies + MMHEAP_SHRINK_HOLDOFF;
+		pool->hold_until = get_jiffies_64() + MMHEAP_SHRINK_HOLDOFF;
 		changed = __mmheap_pool_sync_state(pool);
 		raw_spin_unlock(&pool->lock);
 		if (changed)
@@ -1027,7 +1044,7 @@ static void mmheap_pool_decay_fn(struct work_struct *work)
 						struct mmheap_pool,
 						decay_work);
 	unsigned long trimmed, deadline = 0;
-	bool pending;
+	bool pending, low;
 
 	if (mmheap_pool_expire(pool))
 		mmheap_pool_notify(pool);
@@ -1040,11 +1057,15 @@ static void mmheap_pool_decay_fn(struct work_struct *work)
 	pending = pool->prefill_pages;
 	if (pending)
 		deadline = pool->last_use + msecs_to_jiffies(pool->decay_ms);
+	/* Chunks are not split: a trim may leave the pool below its target. */
+	low = __mmheap_pool_level(pool) < __mmheap_pool_target(pool);
 	raw_spin_unlock(&pool->lock);
 
+	if (low)
+		mmheap_pool_kick(pool);
 	/* An allocation moved the deadline: look again then, not before. */
 	if (pending)
-		queue_delayed_work(system_wq, &pool->decay_work,
+		queue_delayed_work(system_unbound_wq, &pool->decay_work,
 				   time_after(deadline, jiffies) ?
 				   deadline - jiffies + 1 : 1);
 }
@@ -1116,8 +1137,8 @@ static long mmheap_pool_work(struct mmheap_pool *pool,
 
 	(*blocked_rounds)++;
 	raw_spin_lock(&pool->lock);
-	hold = time_before(jiffies, pool->hold_until) ?
-		pool->hold_until - jiffies : 0;
+	hold = mmheap_pool_held(pool) ?
+		pool->hold_until - get_jiffies_64() : 0;
 	raw_spin_unlock(&pool->lock);
 	return max_t(long, mmheap_pool_backoff(*blocked_rounds), hold);
 }
@@ -1271,7 +1292,7 @@ struct mmheap_pool *mmheap_pool_create(const char *name,
 	pool->cap_bytes = (u64)pool->cap_pages << PAGE_SHIFT;
 	pool->decay_ms = MMHEAP_DEFAULT_DECAY_MS;
 	pool->last_use = jiffies;
-	pool->hold_until = jiffies;
+	pool->hold_until = get_jiffies_64();
 	INIT_DELAYED_WORK(&pool->decay_work, mmheap_pool_decay_fn);
 	INIT_WORK(&pool->notify_work, mmheap_pool_notify_fn);
 	mutex_init(&pool->thread_lock);

@@ -110,8 +110,8 @@ struct mmheap_pool_stats {
  * @low_pages: standing level kept with no request
  * @cap_pages: most the pool holds, clean and dirty
  * @decay_ms: how long a request holds after @last_use
- * @hold_until: jiffies before which the thread does not refill, set when
- *	the shrinker takes pages
+ * @hold_until: jiffies64 before which the thread does not refill, set when
+ *	the shrinker takes pages (64-bit, so no wrap ever revives it)
  * @blocked: the last refill stopped short for lack of memory
  * @low_bytes: @low_pages as set, in bytes
  * @cap_bytes: @cap_pages as set, in bytes
@@ -151,7 +151,7 @@ struct mmheap_pool {
 	unsigned long low_pages;
 	unsigned long cap_pages;
 	unsigned int decay_ms;
-	unsigned long hold_until;
+	u64 hold_until;
 	bool blocked;
 	u64 low_bytes;
 	u64 cap_bytes;

@@ -18,6 +18,7 @@
 #include <linux/kobject.h>
 #include <linux/kstrtox.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/ratelimit.h>
 #include <linux/seq_file.h>
 #include <linux/sysfs.h>
@@ -30,6 +31,8 @@
 
 static struct kobject *mmheap_kobj;
 static struct dentry *mmheap_debugfs;
+/* Orders notifications against the removal of the files. */
+static DEFINE_MUTEX(mmheap_kobj_lock);
 
 static ssize_t mmheap_bad_write(struct kobj_attribute *attr, int err)
 {
@@ -295,10 +298,10 @@ DEFINE_SHOW_ATTRIBUTE(mmheap_pools);
  */
 void mmheap_sysfs_state_changed(struct mmheap_pool *pool)
 {
-	struct kobject *kobj = READ_ONCE(mmheap_kobj);
-
-	if (kobj)
-		sysfs_notify(kobj, NULL, "prefill_state");
+	mutex_lock(&mmheap_kobj_lock);
+	if (mmheap_kobj)
+		sysfs_notify(mmheap_kobj, NULL, "prefill_state");
+	mutex_unlock(&mmheap_kobj_lock);
 }
 
 /**
@@ -320,7 +323,9 @@ int mmheap_sysfs_init(void)
 		kobject_put(kobj);
 		return ret;
 	}
+	mutex_lock(&mmheap_kobj_lock);
 	mmheap_kobj = kobj;
+	mutex_unlock(&mmheap_kobj_lock);
 
 	/* debugfs is optional: failures here are not errors. */
 	mmheap_debugfs = debugfs_create_dir("mmheap", NULL);
@@ -336,11 +341,15 @@ int mmheap_sysfs_init(void)
  */
 void mmheap_sysfs_exit(void)
 {
-	struct kobject *kobj = mmheap_kobj;
+	struct kobject *kobj;
 
 	debugfs_remove_recursive(mmheap_debugfs);
 	mmheap_debugfs = NULL;
-	WRITE_ONCE(mmheap_kobj, NULL);
+	/* No notification can use the files once this returns. */
+	mutex_lock(&mmheap_kobj_lock);
+	kobj = mmheap_kobj;
+	mmheap_kobj = NULL;
+	mutex_unlock(&mmheap_kobj_lock);
 	if (kobj) {
 		sysfs_remove_groups(kobj, mmheap_groups);
 		kobject_put(kobj);

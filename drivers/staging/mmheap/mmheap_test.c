@@ -464,7 +464,7 @@ static void mmheap_test_prefill_states(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mmheap_pool_prefill_state(pool),
 			MMHEAP_PREFILL_DONE);
 	KUNIT_EXPECT_EQ(test, mmheap_pool_get_prefill(pool), (u64)SZ_1M);
-	mod_delayed_work(system_wq, &pool->decay_work, 0);
+	mod_delayed_work(system_unbound_wq, &pool->decay_work, 0);
 	/* The decay worker expires it and tells. */
 	KUNIT_EXPECT_TRUE(test, test_wait_for(test_state_expired, pool,
 					      WAIT_MS));
@@ -738,7 +738,7 @@ static void mmheap_test_thread_wakeups(struct kunit *test)
 
 	mmheap_pool_shrink_scan(pool, ULONG_MAX);
 	raw_spin_lock(&pool->lock);
-	pool->hold_until = jiffies;
+	pool->hold_until = get_jiffies_64();
 	raw_spin_unlock(&pool->lock);
 	test_pool_ctx(pool)->memory_short = true;
 	atomic64_set(&pool->wakeups, 0);
