@@ -9,7 +9,7 @@
 
 int mmheap_prefill(u64 bytes);
 
-/* Shared by the heap and its sysfs interface only. */
+/* Shared by the heap, its sysfs interface and its bring-up only. */
 struct mmheap_pool;
 
 struct dma_buf;
@@ -22,6 +22,8 @@ extern unsigned int mmheap_prefill_max_percent;
 extern bool mmheap_mem_accounting;
 
 int mmheap_parse_bytes(const char *buf, u64 *bytes);
+int mmheap_heap_add(void);
+void mmheap_boot_prefill_apply(void);
 int mmheap_sysfs_init(void);
 void mmheap_sysfs_exit(void);
 void mmheap_sysfs_state_changed(struct mmheap_pool *pool);

@@ -630,7 +630,12 @@ static const struct kernel_param_ops mmheap_prefill_param_ops = {
 module_param_cb(prefill, &mmheap_prefill_param_ops, NULL, 0);
 MODULE_PARM_DESC(prefill, "Bytes to prefill at boot (K, M, G suffixes)");
 
-static void __init mmheap_boot_prefill_apply(void)
+/**
+ * mmheap_boot_prefill_apply() - act on mmheap.prefill= from the boot line
+ *
+ * A value the parser or mmheap_prefill() refuses is ignored with a warning.
+ */
+void __init mmheap_boot_prefill_apply(void)
 {
 	u64 bytes;
 	int ret;
@@ -646,55 +651,27 @@ static void __init mmheap_boot_prefill_apply(void)
 			mmheap_boot_prefill, ret);
 }
 
-static const struct mmheap_pool_ops mmheap_pool_ops = {
-	.state_changed = mmheap_sysfs_state_changed,
-};
-
-static int __init mmheap_init(void)
+/**
+ * mmheap_heap_add() - register the mmheap DMA-BUF heap
+ *
+ * Sets the default buffer size limit (a quarter of RAM) and adds
+ * /dev/dma_heap/mmheap. mmheap_pool must be set up.
+ *
+ * Return: 0 or the error from dma_heap_add().
+ */
+int __init mmheap_heap_add(void)
 {
 	struct dma_heap_export_info exp_info = {
 		.name = "mmheap",
 		.ops = &mmheap_heap_ops,
 	};
-	struct mmheap_pool *pool;
-	int ret;
+	struct dma_heap *heap;
 
 	mmheap_buffer_max_bytes = min_t(u64, (u64)(totalram_pages() / 4) <<
 					PAGE_SHIFT, ULONG_MAX);
-
-	pool = mmheap_pool_create("mmheap", &mmheap_pool_ops, NULL);
-	if (IS_ERR(pool))
-		return PTR_ERR(pool);
-
-	ret = mmheap_pool_start_thread(pool);
-	if (ret)
-		goto err_pool;
-
-	mmheap_pool = pool;
-	ret = mmheap_sysfs_init();
-	if (ret)
-		goto err_pool;
-
-	mmheap_heap = dma_heap_add(&exp_info);
-	if (IS_ERR(mmheap_heap)) {
-		ret = PTR_ERR(mmheap_heap);
-		goto err_sysfs;
-	}
-
-	mmheap_boot_prefill_apply();
+	heap = dma_heap_add(&exp_info);
+	if (IS_ERR(heap))
+		return PTR_ERR(heap);
+	mmheap_heap = heap;
 	return 0;
-
-err_sysfs:
-	/* Nothing may notify the files while they go away. */
-	mmheap_pool_stop_thread(pool);
-	cancel_delayed_work_sync(&pool->decay_work);
-	cancel_work_sync(&pool->notify_work);
-	mmheap_sysfs_exit();
-err_pool:
-	mmheap_pool = NULL;
-	/* Stops the thread if it was started. */
-	mmheap_pool_destroy(pool);
-	pr_err("initialisation failed: %d\n", ret);
-	return ret;
 }
-device_initcall(mmheap_init);

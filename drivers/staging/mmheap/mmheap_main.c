@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmheap: bring-up of the pool, its sysfs interface and the heap
+ *
+ * Copyright (C) 2025 mmheap developers
+ *
+ * The heap (mmheap_heap.c) and the sysfs interface (mmheap_sysfs.c) both
+ * sit on the pool engine (mmheap_pool.c); this file ties them together, so
+ * that the heap never calls into its own user interface.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/err.h>
+#include <linux/init.h>
+#include <linux/printk.h>
+#include <linux/workqueue.h>
+
+#include "mmheap.h"
+#include "mmheap_pool.h"
+
+static const struct mmheap_pool_ops mmheap_pool_ops = {
+	.state_changed = mmheap_sysfs_state_changed,
+};
+
+static int __init mmheap_init(void)
+{
+	struct mmheap_pool *pool;
+	int ret;
+
+	pool = mmheap_pool_create("mmheap", &mmheap_pool_ops, NULL);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+
+	ret = mmheap_pool_start_thread(pool);
+	if (ret)
+		goto err_pool;
+
+	mmheap_pool = pool;
+	ret = mmheap_sysfs_init();
+	if (ret)
+		goto err_pool;
+
+	ret = mmheap_heap_add();
+	if (ret)
+		goto err_sysfs;
+
+	mmheap_boot_prefill_apply();
+	return 0;
+
+err_sysfs:
+	/* Nothing may notify the files while they go away. */
+	mmheap_pool_stop_thread(pool);
+	cancel_delayed_work_sync(&pool->decay_work);
+	cancel_work_sync(&pool->notify_work);
+	mmheap_sysfs_exit();
+err_pool:
+	mmheap_pool = NULL;
+	/* Stops the thread if it was started. */
+	mmheap_pool_destroy(pool);
+	pr_err("initialisation failed: %d\n", ret);
+	return ret;
+}
+device_initcall(mmheap_init);
