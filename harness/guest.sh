@@ -77,7 +77,7 @@ boot() {
 		-smp "$GUEST_CPUS" -m "$GUEST_MEM" -nographic -no-reboot -monitor none \
 		-serial "file:$LOG" -display none \
 		-kernel "$O/arch/x86/boot/bzImage" -initrd "$BUILD/initramfs.cpio" \
-		-append "console=ttyS0 panic=-1 oops=panic rdinit=/init HARNESS=$MODE kunit.enable=${GUEST_KUNIT:-0} ${BENCH_ARGS:+BENCH_ARGS=\"$BENCH_ARGS\"} ${GUEST_CMDLINE:-}" \
+		-append "console=ttyS0 panic=-1 oops=panic rdinit=/init HARNESS=$MODE MMHEAP_ACCEL=${accel%%,*} kunit.enable=${GUEST_KUNIT:-0} ${BENCH_ARGS:+BENCH_ARGS=\"$BENCH_ARGS\"} ${GUEST_CMDLINE:-}" \
 		</dev/null >"$LOGDIR/qemu-$MODE.log" 2>&1 || true
 }
 

@@ -20,6 +20,9 @@
  * on PREEMPT_RT preempt it inside the kernel); every timed allocation a
  * pool hit, else the pool ran dry and the figures compare the page
  * allocator, not the locks. The ratio to the no-hog round is printed.
+ * Under TCG emulation (MMHEAP_ACCEL=tcg in the environment) the first
+ * verdict is a skip that gives the figures: there the p99 of a round
+ * varies more than 2x from one boot to the next.
  *
  * TAP output; the raw samples go to stdout as '# raw' lines.
  */
@@ -227,7 +230,7 @@ int main(void)
 	uint64_t p99_alone, p99_idle, p99_hogs, h1, m1, h2, m2, h3, m3;
 	pid_t hogs[MAX_HOGS];
 	int heap_fd, ncpu;
-	bool ok;
+	bool ok, judged;
 
 	printf("TAP version 13\n1..2\n");
 	heap_fd = open(HEAP, O_RDONLY | O_CLOEXEC);
@@ -272,6 +275,8 @@ int main(void)
 	       (unsigned long long)p99_alone,
 	       p99_alone ? (double)p99_hogs / p99_alone : 0.0);
 	ok = p99_idle && p99_hogs && p99_hogs <= 2 * p99_idle;
+	/* The harness says how the guest runs (MMHEAP_ACCEL on the boot line). */
+	judged = !getenv("MMHEAP_ACCEL") || strcmp(getenv("MMHEAP_ACCEL"), "tcg");
 	/*
 	 * Known open on PREEMPT_RT: inside alloc_pages() the refill thread
 	 * takes the zone and per-CPU list locks, sleeping locks there, so an
@@ -279,7 +284,12 @@ int main(void)
 	 * Reported as a skip with the figures until the pool allocates from
 	 * SCHED_NORMAL context; a pass there is reported as a pass.
 	 */
-	if (!ok && p99_idle && p99_hogs && realtime())
+	if (!judged)
+		printf("ok 1 # SKIP under TCG emulation the p99 of %d allocations varies more than 2x between boots (0.71 to 2.44 seen without PREEMPT_RT, 0.96 to 5.38 with it), so only the figures are given: with %d hogs, p99 while the thread works %llu ns vs %llu ns while stopped, ratio %.2f\n",
+		       N, ncpu, (unsigned long long)p99_hogs,
+		       (unsigned long long)p99_idle,
+		       p99_idle ? (double)p99_hogs / p99_idle : 0.0);
+	else if (!ok && p99_idle && p99_hogs && realtime())
 		printf("ok 1 # SKIP known open on PREEMPT_RT (the refill thread holds the zone lock in alloc_pages()): with %d hogs, p99 while the thread works %llu ns vs %llu ns while stopped, ratio %.2f\n",
 		       ncpu, (unsigned long long)p99_hogs,
 		       (unsigned long long)p99_idle,
