@@ -33,8 +33,8 @@
  *
  * A refill thread running at SCHED_IDLE zeroes the dirty chunks the pool
  * keeps and tops the clean lists up to the target, using CPU time nobody else
- * wants. It allocates without reclaim and only while the zone its allocation
- * would come from is above its high watermark plus a margin; when blocked it
+ * wants. Its chunks are allocated without reclaim and only while the zone
+ * they come from is above its high watermark plus a margin; when blocked it
  * backs off exponentially, it stays off for a while after the shrinker took
  * pages, and with nothing to do it sleeps without a timeout.
  *
@@ -45,8 +45,13 @@
  * PREEMPT_RT included, so the SCHED_IDLE thread can never be preempted while
  * an allocation waits for the lock; a sleeping lock would let it be, and
  * rtmutex priority inheritance does not boost a SCHED_IDLE owner for a
- * SCHED_NORMAL waiter. All pooled pages are counted as
- * NR_KERNEL_MISC_RECLAIMABLE.
+ * SCHED_NORMAL waiter. The same holds for the page allocator's own locks
+ * (zone->lock, the per-CPU list locks), which are sleeping locks on
+ * PREEMPT_RT: the thread never calls the page allocator. A kworker allocates
+ * each batch of chunks for it at SCHED_NORMAL and the thread then zeroes
+ * them, which takes no lock at all; chunks go back to the page allocator
+ * from the allocating or freeing task, the shrinker or a kworker, never from
+ * the thread. All pooled pages are counted as NR_KERNEL_MISC_RECLAIMABLE.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -72,11 +77,11 @@
 const unsigned int mmheap_orders[MMHEAP_NR_ORDERS] = { 8, 4, 0 };
 
 /*
- * The refill thread must never slow anybody down: no direct reclaim, no
- * kswapd wake-up, no retries and no warning when a high order is not there.
- * The page allocator zeroes, so init_on_alloc=1 kernels zero only once.
+ * The refill must never slow anybody down: no direct reclaim, no kswapd
+ * wake-up, no retries and no warning when a high order is not there. No
+ * __GFP_ZERO: the SCHED_IDLE thread zeroes, see mmheap_pool_refill().
  */
-#define MMHEAP_REFILL_GFP	((GFP_HIGHUSER | __GFP_ZERO | __GFP_NOWARN | \
+#define MMHEAP_REFILL_GFP	((GFP_HIGHUSER | __GFP_NOWARN | \
 				  __GFP_NORETRY) & ~__GFP_RECLAIM)
 
 /* Blocked refills retry after 100 ms, doubling up to 8 s. */
@@ -793,29 +798,98 @@ static struct page *mmheap_pool_alloc_chunk(struct mmheap_pool *pool,
 	return NULL;
 }
 
+/*
+ * One batch of the refill's page allocations. A kworker makes them, never
+ * the SCHED_IDLE thread: the page allocator takes zone->lock and the per-CPU
+ * list locks, which on PREEMPT_RT are rtmutexes whose priority inheritance
+ * cannot lift a SCHED_IDLE owner for a SCHED_NORMAL waiter. An allocation
+ * must not wait while hogs starve the thread with one of them held.
+ */
+struct mmheap_alloc_batch {
+	struct work_struct work;
+	struct mmheap_pool *pool;
+	unsigned long need;	/* pages still wanted */
+	unsigned long got;	/* pages allocated */
+	unsigned int idx;	/* index of the largest order still tried */
+	bool blocked;		/* an allocation failed or was not allowed */
+	struct list_head list[MMHEAP_NR_ORDERS];
+	unsigned long nr[MMHEAP_NR_ORDERS];
+};
+
+static void mmheap_pool_alloc_batch_fn(struct work_struct *work)
+{
+	struct mmheap_alloc_batch *b = container_of(work,
+						    struct mmheap_alloc_batch,
+						    work);
+	struct page *page;
+	unsigned int n;
+
+	for (n = 0; n < MMHEAP_LOCK_BATCH && b->got < b->need; n++) {
+		while (b->idx < MMHEAP_NR_ORDERS - 1 &&
+		       (1UL << mmheap_orders[b->idx]) > b->need - b->got)
+			b->idx++;
+		page = mmheap_pool_alloc_chunk(b->pool, &b->idx);
+		if (!page) {
+			b->blocked = true;
+			break;
+		}
+		list_add_tail(&page->lru, &b->list[b->idx]);
+		b->nr[b->idx]++;
+		b->got += 1UL << mmheap_orders[b->idx];
+	}
+}
+
+/*
+ * Allocate up to @need pages in at most %MMHEAP_LOCK_BATCH chunks, from a
+ * SCHED_NORMAL kworker on this node, and wait for it. Only the allocations
+ * run there; the zeroing, the bulk of the work, stays with the caller.
+ */
+static void mmheap_pool_alloc_batch(struct mmheap_pool *pool,
+				    struct mmheap_alloc_batch *b,
+				    unsigned long need, unsigned int idx)
+{
+	int i;
+
+	b->pool = pool;
+	b->need = need;
+	b->got = 0;
+	b->idx = idx;
+	b->blocked = false;
+	for (i = 0; i < MMHEAP_NR_ORDERS; i++) {
+		INIT_LIST_HEAD(&b->list[i]);
+		b->nr[i] = 0;
+	}
+	INIT_WORK_ONSTACK(&b->work, mmheap_pool_alloc_batch_fn);
+	queue_work_node(numa_node_id(), system_unbound_wq, &b->work);
+	flush_work(&b->work);
+	destroy_work_on_stack(&b->work);
+}
+
 /**
  * mmheap_pool_refill() - allocate zeroed chunks up to the pool's target
  * @pool: the pool
  * @max_pages: stop after about this many pages
  * @blocked: set to true if memory was too short to continue
  *
- * Allocates the largest chunks that fit the shortfall, zeroed by the page
- * allocator, without reclaim and only while the zone the allocation comes
- * from is above its high watermark; not at all for a while after the
- * shrinker took pages. Adds them to the clean lists in batches. May sleep.
+ * Allocates the largest chunks that fit the shortfall, without reclaim and
+ * only while the zone the allocation comes from is above its high
+ * watermark; not at all for a while after the shrinker took pages. The
+ * allocations are made by a kworker, %MMHEAP_LOCK_BATCH chunks at a time;
+ * the caller zeroes them (unless init_on_alloc did) with no lock held and
+ * adds them to the clean lists. May sleep.
  *
  * Return: the number of pages added.
  */
 unsigned long mmheap_pool_refill(struct mmheap_pool *pool,
 				 unsigned long max_pages, bool *blocked)
 {
+	bool init = want_init_on_alloc(MMHEAP_REFILL_GFP);
 	unsigned long done = 0, need, got;
-	struct list_head batch[MMHEAP_NR_ORDERS];
-	unsigned long nr[MMHEAP_NR_ORDERS];
+	struct mmheap_alloc_batch b;
 	unsigned int idx = 0;
 	bool changed, held, over;
 	struct page *page;
-	int i, n;
+	int i;
 	u64 start;
 
 	raw_spin_lock(&pool->lock);
@@ -831,36 +905,30 @@ unsigned long mmheap_pool_refill(struct mmheap_pool *pool,
 	}
 
 	while (done < need) {
-		for (i = 0; i < MMHEAP_NR_ORDERS; i++) {
-			INIT_LIST_HEAD(&batch[i]);
-			nr[i] = 0;
-		}
-		got = 0;
 		start = ktime_get_ns();
-		for (n = 0; n < MMHEAP_LOCK_BATCH && done + got < need; n++) {
-			while (idx < MMHEAP_NR_ORDERS - 1 &&
-			       (1UL << mmheap_orders[idx]) > need - done - got)
-				idx++;
-			page = mmheap_pool_alloc_chunk(pool, &idx);
-			if (!page) {
-				*blocked = true;
-				break;
+		mmheap_pool_alloc_batch(pool, &b, need - done, idx);
+		idx = b.idx;
+		got = b.got;
+		if (b.blocked)
+			*blocked = true;
+		for (i = 0; i < MMHEAP_NR_ORDERS; i++) {
+			list_for_each_entry(page, &b.list[i], lru) {
+				if (!init)
+					mmheap_pool_zero_chunk(page,
+							       mmheap_orders[i]);
+				cond_resched();
 			}
-			list_add_tail(&page->lru, &batch[idx]);
-			nr[idx]++;
-			got += 1UL << mmheap_orders[idx];
-			cond_resched();
 		}
 		atomic64_add(ktime_get_ns() - start, &pool->refill_ns);
 		atomic64_add((u64)got << PAGE_SHIFT, &pool->zeroed_bytes);
 		for (i = 0; i < MMHEAP_NR_ORDERS; i++)
-			mmheap_pool_account_list(&batch[i], 1);
+			mmheap_pool_account_list(&b.list[i], 1);
 
 		raw_spin_lock(&pool->lock);
 		for (i = 0; i < MMHEAP_NR_ORDERS; i++) {
-			list_splice_tail(&batch[i], &pool->clean[i]);
-			pool->nr_clean[i] += nr[i];
-			pool->clean_pages += nr[i] << mmheap_orders[i];
+			list_splice_tail(&b.list[i], &pool->clean[i]);
+			pool->nr_clean[i] += b.nr[i];
+			pool->clean_pages += b.nr[i] << mmheap_orders[i];
 		}
 		/* A chunk may overshoot what is left of the reservation. */
 		pool->reserved_pages -= min(got, need - done);

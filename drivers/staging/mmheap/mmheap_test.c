@@ -39,6 +39,8 @@
 
 struct test_ctx {
 	bool memory_short;
+	atomic_t refill_checks;
+	atomic_t idle_refill_checks;
 	atomic_t state_changes;
 	atomic_t done_seen;
 	int last_state;
@@ -48,6 +50,10 @@ static bool test_can_refill(struct mmheap_pool *pool, unsigned int order)
 {
 	struct test_ctx *ctx = pool->priv;
 
+	/* Called right before each of the refill's page allocations. */
+	atomic_inc(&ctx->refill_checks);
+	if (current->policy == SCHED_IDLE)
+		atomic_inc(&ctx->idle_refill_checks);
 	return !READ_ONCE(ctx->memory_short);
 }
 
@@ -774,6 +780,15 @@ static void mmheap_test_thread_prefill(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.zeroed_bytes, (4ULL * 256 + 16 + 1) *
 			PAGE_SIZE);
 	KUNIT_EXPECT_GE(test, atomic_read(&test_pool_ctx(pool)->done_seen), 1);
+	/*
+	 * The page allocator's locks are rtmutexes on PREEMPT_RT: the
+	 * SCHED_IDLE thread must not take them, a kworker allocates for it.
+	 */
+	KUNIT_EXPECT_GT(test, atomic_read(&test_pool_ctx(pool)->refill_checks),
+			0);
+	KUNIT_EXPECT_EQ(test,
+			atomic_read(&test_pool_ctx(pool)->idle_refill_checks),
+			0);
 
 	KUNIT_EXPECT_EQ(test, mmheap_pool_take(pool, IDX_1M, 4, &taken), 4U);
 	mmheap_pool_note_alloc(pool, 4 * 256, 0);
