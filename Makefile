@@ -4,7 +4,7 @@
 # git tree instead of Debian's tarball), ACCEL (auto|tcg|kvm), JOBS.
 H := harness
 
-.PHONY: help deps base apply export verify checkpatch build kernel boot boot-rt kunit \
+.PHONY: help deps base apply export verify checkpatch build kernel boot boot-rt boot-debug kunit \
 	kunit-x86 docs test demo bench selftest
 
 help:
@@ -20,6 +20,7 @@ help:
 	@echo "make kernel      build only the series head"
 	@echo "make boot        kselftests in QEMU"
 	@echo "make boot-rt     the same on a PREEMPT_RT build of the guest"
+	@echo "make boot-debug  the same on the PREEMPT_RT debug guest (KASAN, kmemleak, ...)"
 	@echo "make kunit       KUnit on UML (kunit-x86: on x86_64 in QEMU)"
 	@echo "make docs        htmldocs and kernel-doc, warnings against the base"
 	@echo "make selftest    the harness's own tests: deps.sh against stand-ins, shellcheck"
@@ -45,6 +46,10 @@ boot:
 boot-rt:
 	bash $(H)/build.sh rt
 	GUEST_KERNEL=lean-rt bash $(H)/guest.sh test
+
+boot-debug:
+	bash $(H)/build.sh debug-rt
+	GUEST_KERNEL=lean-debug-rt bash $(H)/guest.sh test
 kunit:
 	bash $(H)/kunit.sh
 kunit-x86:

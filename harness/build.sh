@@ -7,6 +7,8 @@
 #   build.sh bisect   every patch
 #   build.sh head     the head only (for the demo)
 #   build.sh rt       the head, PREEMPT_RT variant, in $BUILD/lean-rt
+#   build.sh debug-rt the head, PREEMPT_RT with the debug options, in
+#                     $BUILD/lean-debug-rt
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -66,8 +68,8 @@ head_only() {
 	run_step "build guest kernel" "$LOGDIR/build-head.log" build_at "$APPLIED" "" ""
 }
 
-# The same guest with PREEMPT_RT, where spinlock_t sleeps: proof that no
-# allocation waits for the SCHED_IDLE refill thread there either.
+# The same guest with PREEMPT_RT, where spinlock_t sleeps: no allocation may
+# wait for the SCHED_IDLE refill thread there either.
 rt() {
 	local o=$BUILD/lean-rt
 	need_wt
@@ -79,9 +81,32 @@ rt() {
 		kmake O="$o" bzImage
 }
 
+# The PREEMPT_RT guest with KASAN, DEBUG_PAGEALLOC, kmemleak, debugobjects
+# and lockdep (configs/debug.config) as well.
+debug_rt() {
+	local o=$BUILD/lean-debug-rt opt
+	need_wt
+	wt_checkout "$APPLIED"
+	lean_config "$o" "$HARNESS/configs/rt.config" "$HARNESS/configs/debug.config"
+	# A checker that does not stick (a dependency missing) must not pass
+	# unseen as a clean run.
+	for opt in PREEMPT_RT KASAN_GENERIC DEBUG_PAGEALLOC DEBUG_KMEMLEAK \
+		DEBUG_OBJECTS_WORK DEBUG_OBJECTS_TIMERS DEBUG_OBJECTS_RCU_HEAD \
+		DEBUG_LIST DEBUG_SG PROVE_LOCKING PROVE_RCU DEBUG_ATOMIC_SLEEP \
+		DETECT_HUNG_TASK PAGE_POISONING KUNIT_DEBUGFS; do
+		grep -q "^CONFIG_$opt=y" "$o/.config" ||
+			die "CONFIG_$opt did not stick in $o/.config (configs/debug.config)"
+	done
+	! grep -q '^CONFIG_KFENCE=y' "$o/.config" ||
+		die "CONFIG_KFENCE is on in $o/.config (configs/debug.config)"
+	run_step "build guest kernel (PREEMPT_RT, debug)" "$LOGDIR/build-debug-rt.log" \
+		kmake O="$o" bzImage
+}
+
 case ${1:-} in
 bisect) bisect ;;
 head) head_only ;;
 rt) rt ;;
-*) die "usage: build.sh bisect|head|rt" ;;
+debug-rt) debug_rt ;;
+*) die "usage: build.sh bisect|head|rt|debug-rt" ;;
 esac

@@ -5,7 +5,10 @@
 # serial log: TAP results are counted, and an oops, BUG, WARNING, KASAN,
 # lockdep or hung-task report fails the boot.
 #   guest.sh test|demo|bench
-# GUEST_KERNEL=lean-rt boots the PREEMPT_RT variant (build.sh rt).
+# GUEST_KERNEL=lean-rt boots the PREEMPT_RT variant (build.sh rt);
+# GUEST_KERNEL=lean-debug-rt boots the PREEMPT_RT debug variant (build.sh
+# debug-rt) with init_on_free=1, runs the KUnit suites at boot and twice more,
+# and fails on any kmemleak report once the tests are over.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -18,6 +21,17 @@ LABEL=$MODE
 KSFT_TARGETS=${KSFT_TARGETS:-dmabuf-heaps mmheap}
 GUEST_MEM=${GUEST_MEM:-2G}
 GUEST_CPUS=${GUEST_CPUS:-2}
+DEBUG=
+case $GUEST_KERNEL in
+*debug*)
+	DEBUG=1
+	GUEST_KUNIT=${GUEST_KUNIT:-1}
+	# mmheap.prefill= with a bad value: mmheap-stress checks it is ignored.
+	GUEST_CMDLINE="init_on_free=1 mmheap.prefill=64Mjunk ${GUEST_CMDLINE:-}"
+	# KASAN and DEBUG_PAGEALLOC under TCG: several times slower.
+	GUEST_TIMEOUT=${GUEST_TIMEOUT:-2400}
+	;;
+esac
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-900}
 ACCEL=${ACCEL:-auto}
 ROOT=$BUILD/initramfs
@@ -55,6 +69,8 @@ build_userspace() {
 	done
 	gcc -static -O2 -Wall -isystem "$BUILD/hdr/include" -o "$ROOT/tests/mmheap-hogs" \
 		"$HARNESS/guest/hoglat.c" || die "harness/guest/hoglat.c did not build"
+	gcc -static -O2 -Wall -pthread -isystem "$BUILD/hdr/include" -o "$ROOT/tests/mmheap-stress" \
+		"$HARNESS/guest/stress.c" || die "harness/guest/stress.c did not build"
 	if [ -f "$HARNESS/bench/heapbench.c" ]; then
 		gcc -static -O2 -Wall -isystem "$BUILD/hdr/include" -o "$ROOT/bench/heapbench" \
 			"$HARNESS/bench/heapbench.c" || die "heapbench did not build"
@@ -84,7 +100,7 @@ boot() {
 # Every ok / not ok line between a target's BEGIN and END markers is one result.
 parse() {
 	local bad
-	bad=$(grep -nE 'Oops|BUG:|WARNING:|KASAN:|UBSAN:|possible (recursive|circular) locking|inconsistent lock state|suspicious RCU usage|held lock freed|INFO: task .* blocked for more than|Kernel panic|general protection fault|soft lockup|hard LOCKUP|Call Trace:' "$LOG" || true)
+	bad=$(grep -nE 'Oops|BUG:|WARNING:|KASAN:|UBSAN:|ODEBUG:|possible (recursive|circular) locking|inconsistent lock state|suspicious RCU usage|held lock freed|INFO: task .* blocked for more than|Kernel panic|general protection fault|soft lockup|hard LOCKUP|Call Trace:' "$LOG" || true)
 	if ! grep -q '=== GUEST DONE' "$LOG"; then
 		record FAIL "guest $LABEL: boot ran to the end" "hung, panicked or timed out after ${GUEST_TIMEOUT}s; log: $LOG"
 		tail -n 30 "$LOG"
@@ -98,6 +114,19 @@ parse() {
 		record PASS "guest $LABEL: no oops, BUG, WARNING, KASAN, lockdep or hung task"
 	fi
 	[ "$MODE" = test ] || return 0
+	if [ -n "$DEBUG" ]; then
+		leaks=$(sed -n 's/^=== KMEMLEAK END n=\([0-9]*\).*/\1/p' "$LOG" | tr -d '\r')
+		if grep -q 'kmemleak: Kernel memory leak detector disabled' "$LOG"; then
+			record FAIL "guest $LABEL: kmemleak scan after the tests" "kmemleak disabled itself during the boot; log: $LOG"
+		elif [ -z "$leaks" ]; then
+			record FAIL "guest $LABEL: kmemleak scan after the tests" "no scan in the log: $LOG"
+		elif [ "$leaks" != 0 ]; then
+			sed -n '/^=== KMEMLEAK BEGIN/,/^=== KMEMLEAK END/p' "$LOG" | head -n 40
+			record FAIL "guest $LABEL: kmemleak scan after the tests" "$leaks unreferenced objects; log: $LOG"
+		else
+			record PASS "guest $LABEL: kmemleak scan after the tests" "no unreferenced object"
+		fi
+	fi
 	python3 "$HARNESS/tap.py" "$LOG" "${GUEST_KERNEL#lean}" >>"$RESULTS.tap"
 	cat "$RESULTS.tap"
 	cat "$RESULTS.tap" >>"$RESULTS"

@@ -1290,17 +1290,26 @@ out:
  * mmheap_pool_stop_thread() - stop a pool's refill thread
  * @pool: the pool
  *
- * Waits for the thread to finish its batch and exit. Dirty chunks are given
- * back to the page allocator in bounded batches, as nobody would zero them.
- * Does nothing if the thread is not running.
+ * Waits for the thread to finish its batch and exit. The thread finishes
+ * at SCHED_NORMAL: on a busy machine a SCHED_IDLE thread may not run for
+ * seconds, and the stop would wait for it. Dirty chunks are given back to
+ * the page allocator in bounded batches, as nobody would zero them. Does
+ * nothing if the thread is not running.
  */
 void mmheap_pool_stop_thread(struct mmheap_pool *pool)
 {
+	struct sched_attr attr = {
+		.size = sizeof(attr),
+		.sched_policy = SCHED_NORMAL,
+	};
+
 	mutex_lock(&pool->thread_lock);
 	if (pool->thread) {
 		/* No kick may still be waking the task once it is gone. */
 		RCU_INIT_POINTER(pool->waker, NULL);
 		synchronize_rcu();
+		/* Should it fail, the thread finishes at SCHED_IDLE. */
+		sched_setattr_nocheck(pool->thread, &attr);
 		kthread_stop(pool->thread);
 		pool->thread = NULL;
 	}
