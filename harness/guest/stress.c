@@ -667,6 +667,70 @@ static void *lifecycle_worker(void *arg)
 	return NULL;
 }
 
+/*
+ * While a stop takes longer than a second, print where the stopping thread
+ * and the refill thread are (/proc/.../stack), once per stop: a diagnosis
+ * for the log when the bound is missed.
+ */
+static atomic_ullong stop_started;	/* now_ns() of the stop, 0 if none */
+static atomic_int stopper_tid;
+
+static void print_stack(const char *who, const char *path)
+{
+	char line[256];
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return;
+	printf("# %s %s:\n", who, path);
+	while (fgets(line, sizeof(line), f))
+		printf("#   %s", line);
+	fclose(f);
+}
+
+static int refill_pid(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	char path[300], comm[64];
+	int pid = -1;
+
+	while (d && (e = readdir(d))) {
+		snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
+		if (!get(path, comm, sizeof(comm)) && strstr(comm, "_refill"))
+			pid = atoi(e->d_name);
+	}
+	if (d)
+		closedir(d);
+	return pid;
+}
+
+static void *stop_watcher(void *arg)
+{
+	unsigned long long seen = 0;
+	char path[128];
+
+	(void)arg;
+	while (!atomic_load(&stop)) {
+		unsigned long long t = atomic_load(&stop_started);
+
+		if (t && t != seen && now_ns() - t > 1000000000ULL) {
+			int pid = refill_pid();
+
+			seen = t;
+			snprintf(path, sizeof(path), "/proc/self/task/%d/stack",
+				 atomic_load(&stopper_tid));
+			print_stack("stopping thread", path);
+			snprintf(path, sizeof(path), "/proc/%d/stack", pid);
+			print_stack("refill thread", path);
+			snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+			print_stack("refill thread", path);
+		}
+		usleep(100000);
+	}
+	return NULL;
+}
+
 /* Refill threads: tasks named @prefix..._refill. */
 static int count_tasks(const char *prefix)
 {
@@ -693,7 +757,7 @@ static int count_tasks(const char *prefix)
 static void test_lifecycle(unsigned int cycles)
 {
 	uint64_t max_ns = 0, total = 0, t0, dt;
-	pthread_t w[2];
+	pthread_t w[2], watcher;
 	unsigned int i, done = 0;
 	int err = 0, tasks;
 	long free0, free1;
@@ -704,14 +768,31 @@ static void test_lifecycle(unsigned int cycles)
 	sleep(1);
 	free0 = meminfo_kb("MemFree");
 	sysfs_put("low_watermark_bytes", "8M");
+	/* For comparison: a few cycles with nothing else running. */
+	for (i = 0; i < 20; i++) {
+		t0 = now_ns();
+		put(THREAD, "0");
+		dt = now_ns() - t0;
+		total += dt;
+		if (dt > max_ns)
+			max_ns = dt;
+		put(THREAD, "1");
+	}
+	printf("# lifecycle, nothing else running: 20 cycles, max stop %.1f ms, mean %.2f ms\n",
+	       max_ns / 1e6, total / 1e6 / 20);
+	max_ns = total = 0;
 	atomic_store(&stop, false);
+	atomic_store(&stopper_tid, gettid());
+	pthread_create(&watcher, NULL, stop_watcher, NULL);
 	for (i = 0; i < 2; i++)
 		pthread_create(&w[i], NULL, lifecycle_worker,
 			       (void *)(uintptr_t)(i + 1));
 	for (i = 0; i < cycles; i++) {
 		t0 = now_ns();
+		atomic_store(&stop_started, t0);
 		err = put(THREAD, "0");
 		dt = now_ns() - t0;
+		atomic_store(&stop_started, 0);
 		if (err)
 			break;
 		total += dt;
@@ -727,6 +808,7 @@ static void test_lifecycle(unsigned int cycles)
 	atomic_store(&stop, true);
 	for (i = 0; i < 2; i++)
 		pthread_join(w[i], NULL);
+	pthread_join(watcher, NULL);
 	tasks = count_tasks("mmheap");
 	drained = drain();
 	sleep(1);
@@ -845,6 +927,7 @@ static void test_pressure(void)
 	uint64_t full, low, high, resumed_kb;
 	long avail, kills0, total_kb, hog_kb;
 	bool alive, resumed, ready, zone_ok;
+	int ret;
 	long zfree = -1, zhigh = -1;
 	uint64_t deadline, t0;
 	int rfd;
@@ -857,16 +940,17 @@ static void test_pressure(void)
 	put(THREAD, "1");
 	sysfs_put("decay_ms", "600000");
 	/* The pool at its cap: a prefill of all of it. */
-	sysfs_put("prefill_bytes", cap);
+	ret = sysfs_put("prefill_bytes", cap);
 	deadline = now_ns() + WAIT_S * 1000000000ULL;
-	while (get(SYSFS "prefill_state", state, sizeof(state)),
-	       strcmp(state, "done") && strcmp(state, "blocked") &&
-	       now_ns() < deadline)
+	while (!ret && (get(SYSFS "prefill_state", state, sizeof(state)),
+			strcmp(state, "done") && strcmp(state, "blocked") &&
+			now_ns() < deadline))
 		usleep(100000);
 	full = sysfs_u64("total_pools_kb");
 	avail = meminfo_kb("MemAvailable");
 	hog_kb = avail / 10 * 9;
-	printf("# pressure: pool %llu kB (%s), MemAvailable %ld kB, hog %ld kB\n",
+	printf("# pressure: prefill of %s bytes: %s, pool %llu kB (%s), MemAvailable %ld kB, hog %ld kB\n",
+	       cap, ret ? strerror(-ret) : "accepted",
 	       (unsigned long long)full, state, avail, hog_kb);
 
 	pid = hog(hog_kb, &rfd);
@@ -1130,6 +1214,7 @@ int main(void)
 {
 	const char *s = getenv("MMHEAP_STRESS_S"), *c = getenv("MMHEAP_CYCLES");
 	unsigned int seconds = s ? atoi(s) : 60, cycles = c ? atoi(c) : 1000;
+	const char *only = getenv("MMHEAP_STRESS_ONLY");
 	DIR *d = opendir(HEAP_DIR);
 	struct dirent *e;
 
@@ -1147,12 +1232,20 @@ int main(void)
 			       ++tests, THREAD);
 		return 0;
 	}
-	test_boot_param();
-	test_stress(seconds);
-	test_hostile();
-	test_lifecycle(cycles);
-	test_pressure();
-	test_freeze();
-	test_many();
+	/* MMHEAP_STRESS_ONLY=lifecycle (say) runs one part, for diagnosis. */
+	if (!only || !strcmp(only, "boot"))
+		test_boot_param();
+	if (!only || !strcmp(only, "stress"))
+		test_stress(seconds);
+	if (!only || !strcmp(only, "hostile"))
+		test_hostile();
+	if (!only || !strcmp(only, "lifecycle"))
+		test_lifecycle(cycles);
+	if (!only || !strcmp(only, "pressure"))
+		test_pressure();
+	if (!only || !strcmp(only, "freeze"))
+		test_freeze();
+	if (!only || !strcmp(only, "many"))
+		test_many();
 	return 0;
 }

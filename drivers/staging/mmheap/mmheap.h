@@ -35,6 +35,7 @@ struct sg_table;
 struct dma_buf *mmheap_allocate(struct dma_heap *heap, unsigned long len,
 				u32 fd_flags, u64 heap_flags);
 struct sg_table *mmheap_buffer_table(struct dma_buf *dmabuf);
+u64 mmheap_prefill_max(u64 ram, unsigned int percent);
 #endif
 
 #endif /* _MMHEAP_H */

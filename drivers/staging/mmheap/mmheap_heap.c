@@ -20,6 +20,7 @@
 #include <linux/init.h>
 #include <linux/kstrtox.h>
 #include <linux/ktime.h>
+#include <linux/math64.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
@@ -584,6 +585,16 @@ static u64 mmheap_ram_bytes(void)
 	return (u64)totalram_pages() << PAGE_SHIFT;
 }
 
+/*
+ * The largest prefill, @percent of @ram bytes. Multiplied first, so that
+ * 25% is never below the default cap of a quarter of RAM.
+ */
+VISIBLE_IF_KUNIT u64 mmheap_prefill_max(u64 ram, unsigned int percent)
+{
+	return mul_u64_u32_div(ram, percent, 100);
+}
+EXPORT_SYMBOL_IF_KUNIT(mmheap_prefill_max);
+
 /**
  * mmheap_prefill() - ask for the mmheap pool to be filled with zeroed pages
  * @bytes: how much the pool should hold; 0 cancels a pending request
@@ -605,8 +616,8 @@ int mmheap_prefill(u64 bytes)
 
 	if (!mmheap_pool)
 		return -ENODEV;
-	max = div_u64(mmheap_ram_bytes(), 100) *
-	      READ_ONCE(mmheap_prefill_max_percent);
+	max = mmheap_prefill_max(mmheap_ram_bytes(),
+				 READ_ONCE(mmheap_prefill_max_percent));
 	if (bytes > max)
 		return -ERANGE;
 	return mmheap_pool_set_prefill(mmheap_pool, bytes);

@@ -966,6 +966,24 @@ static void mmheap_test_heap_bad_input(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, PTR_ERR(dmabuf), -EINVAL);
 	dmabuf = test_heap_alloc(test, ULONG_MAX & PAGE_MASK);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(dmabuf), -EINVAL);
+
+}
+
+/*
+ * At the default 25%, a prefill of the default cap (a quarter of RAM's
+ * pages) is allowed, for any size of RAM: here 4 x 100001 pages, whose
+ * bytes 100 does not divide.
+ */
+static void mmheap_test_prefill_max(struct kunit *test)
+{
+	u64 ram = 4ULL * 100001 << PAGE_SHIFT;
+
+	KUNIT_EXPECT_GE(test, mmheap_prefill_max(ram, 25),
+			100001ULL << PAGE_SHIFT);
+	KUNIT_EXPECT_LE(test, mmheap_prefill_max(ram, 25), ram / 4);
+	KUNIT_EXPECT_EQ(test, mmheap_prefill_max(ram, 100), ram);
+	KUNIT_EXPECT_EQ(test, mmheap_prefill_max(1ULL << 50, 90),
+			(1ULL << 50) * 9 / 10);
 }
 
 /*
@@ -1044,6 +1062,7 @@ static struct kunit_case mmheap_test_cases[] = {
 	KUNIT_CASE(mmheap_test_concurrent),
 	KUNIT_CASE(mmheap_test_parse_bytes),
 	KUNIT_CASE(mmheap_test_heap_bad_input),
+	KUNIT_CASE(mmheap_test_prefill_max),
 	KUNIT_CASE(mmheap_test_heap_alloc_release),
 	KUNIT_CASE(mmheap_test_heap_prefill),
 	{}
