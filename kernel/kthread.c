@@ -1039,7 +1039,7 @@ static void kthread_insert_work(struct kthread_worker *worker,
  * @work: kthread_work to queue
  *
  * Queue @work to work processor @task for async execution.  @task
- * must have been created with kthread_worker_create().
+ * must have been created with kthread_create_worker().
  *
  * Reinitialize the work if it needs to be used by another worker.
  * For example, when the worker was stopped and started again.
