@@ -1064,21 +1064,31 @@ static int many_child(const char *cg, int max_pieces, int *err, int *status)
 		return -1;
 	pid = fork();
 	if (!pid) {
-		int heap_fd, fd, i = 0, ret = 0;
+		int *fds = calloc(max_pieces, sizeof(int));
+		int heap_fd, i = 0, j, ret = 0;
 
 		close(p[0]);
 		snprintf(path, sizeof(path), "%s/cgroup.procs", cg ? cg : "");
-		if ((cg && put(path, "0")) || setgid(65534) || setuid(65534))
+		if (!fds || (cg && put(path, "0")) || setgid(65534) ||
+		    setuid(65534))
 			_exit(2);
 		heap_fd = open(heaps[0], O_RDONLY | O_CLOEXEC);
 		if (heap_fd < 0)
 			_exit(3);
 		while (i < max_pieces) {
-			ret = heap_alloc(heap_fd, 16 * MIB, O_RDWR, 0, &fd);
+			ret = heap_alloc(heap_fd, 16 * MIB, O_RDWR, 0, &fds[i]);
 			if (ret)
 				break;
 			i++;
 		}
+		/*
+		 * Give it all back before anything else allocates: even the
+		 * pipe write below needs a page, and with the buffers held a
+		 * page fault or a pipe buffer of anybody's would meet an empty
+		 * system and the OOM killer, as after the system heap.
+		 */
+		for (j = 0; j < i; j++)
+			close(fds[j]);
 		if (write(p[1], &i, sizeof(i)) != sizeof(i) ||
 		    write(p[1], &ret, sizeof(ret)) != sizeof(ret))
 			_exit(4);

@@ -966,7 +966,6 @@ static void mmheap_test_heap_bad_input(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, PTR_ERR(dmabuf), -EINVAL);
 	dmabuf = test_heap_alloc(test, ULONG_MAX & PAGE_MASK);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(dmabuf), -EINVAL);
-
 }
 
 /*
