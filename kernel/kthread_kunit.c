@@ -763,6 +763,7 @@ static void kthread_test_stop_frozen(struct kunit *test)
 						kthread_test_freeze_end, f,
 						&ret),
 			KTHREAD_TEST_RELEASED);
+	kthread_test_freeze_end(f);	/* if the stop returned unreleased */
 	KUNIT_EXPECT_EQ(test, ret, KTHREAD_TEST_RESULT);
 }
 
@@ -789,6 +790,11 @@ static void kthread_test_stop_before_freeze(struct kunit *test)
 						kthread_test_freeze_end, f,
 						&ret),
 			KTHREAD_TEST_RETURNED);
+	/*
+	 * End the freeze here: the deferred action would run in another
+	 * task than the one that took system_transition_mutex.
+	 */
+	kthread_test_freeze_end(f);
 	KUNIT_EXPECT_EQ(test, ret, KTHREAD_TEST_RESULT);
 	KUNIT_EXPECT_FALSE(test, READ_ONCE(ctx->was_frozen));
 }
