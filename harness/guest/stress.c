@@ -205,20 +205,21 @@ static int heap_alloc(int heap_fd, uint64_t len, uint32_t fd_flags,
 	return 0;
 }
 
-/* Whether the kernel log contains @what. */
-static bool klog_has(const char *what)
+/* Occurrences of @what in the kernel log, -1 if it cannot be read. */
+static int klog_count(const char *what)
 {
-	int size = klogctl(KLOG_SIZE, NULL, 0), n;
+	int size = klogctl(KLOG_SIZE, NULL, 0), n, count = -1;
 	char *log = size > 0 ? malloc(size + 1) : NULL;
-	bool found = false;
+	char *p;
 
 	n = log ? klogctl(KLOG_READ_ALL, log, size) : -1;
-	if (n > 0) {
+	if (n >= 0) {
 		log[n] = 0;
-		found = strstr(log, what) != NULL;
+		for (count = 0, p = log; (p = strstr(p, what)); p++)
+			count++;
 	}
 	free(log);
-	return found;
+	return count;
 }
 
 /*
@@ -233,7 +234,7 @@ static long free_slack_kb(void)
 
 	if (slack < 0) {
 		slack = FREE_SLACK_KB;
-		if (klog_has("KernelAddressSanitizer initialized"))
+		if (klog_count("KernelAddressSanitizer initialized") > 0)
 			slack += meminfo_kb("MemTotal") / 32;
 	}
 	return slack;
@@ -727,21 +728,34 @@ static void print_stack(const char *who, const char *path)
 	fclose(f);
 }
 
-static int refill_pid(void)
+/*
+ * The refill threads (tasks named mmheap..._refill): how many there are,
+ * -1 if /proc cannot be read; *@pid is one of them, or -1.
+ */
+static int refill_threads(int *pid)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
 	char path[300], comm[64];
-	int pid = -1;
+	int n = 0;
 
-	while (d && (e = readdir(d))) {
+	if (pid)
+		*pid = -1;
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
 		snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
-		if (!get(path, comm, sizeof(comm)) && strstr(comm, "_refill"))
-			pid = atoi(e->d_name);
+		if (!get(path, comm, sizeof(comm)) &&
+		    !strncmp(comm, "mmheap", 6) && strstr(comm, "_refill")) {
+			n++;
+			if (pid)
+				*pid = atoi(e->d_name);
+		}
 	}
-	if (d)
-		closedir(d);
-	return pid;
+	closedir(d);
+	return n;
 }
 
 static void *stop_watcher(void *arg)
@@ -761,8 +775,7 @@ static void *stop_watcher(void *arg)
 				atomic_store(&exit_ns, now_ns() - t);
 		}
 		if (t && t != seen && now_ns() - t > 1000000000ULL) {
-			int pid = refill_pid();
-
+			refill_threads(&pid);
 			seen = t;
 			snprintf(path, sizeof(path), "/proc/self/task/%d/stack",
 				 atomic_load(&stopper_tid));
@@ -776,36 +789,13 @@ static void *stop_watcher(void *arg)
 	return NULL;
 }
 
-/* Refill threads: tasks named @prefix..._refill. */
-static int count_tasks(const char *prefix)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	char path[300], comm[64];
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
-		if (!get(path, comm, sizeof(comm)) &&
-		    !strncmp(comm, prefix, strlen(prefix)) &&
-		    strstr(comm, "_refill"))
-			n++;
-	}
-	closedir(d);
-	return n;
-}
-
 static void test_lifecycle(unsigned int cycles)
 {
 	uint64_t max_ns = 0, total = 0, t0, dt, ex, max_exit = 0;
 	uint64_t exit_total = 0;
 	pthread_t w[2], watcher;
 	unsigned int i, done = 0;
-	int err = 0, tasks;
+	int err = 0, tasks, pid;
 	long free0, free1;
 	bool drained;
 
@@ -834,7 +824,8 @@ static void test_lifecycle(unsigned int cycles)
 		pthread_create(&w[i], NULL, lifecycle_worker,
 			       (void *)(uintptr_t)(i + 1));
 	for (i = 0; i < cycles; i++) {
-		atomic_store(&stopping_pid, refill_pid());
+		refill_threads(&pid);
+		atomic_store(&stopping_pid, pid);
 		atomic_store(&exit_ns, 0);
 		t0 = now_ns();
 		atomic_store(&stop_started, t0);
@@ -864,7 +855,7 @@ static void test_lifecycle(unsigned int cycles)
 	for (i = 0; i < 2; i++)
 		pthread_join(w[i], NULL);
 	pthread_join(watcher, NULL);
-	tasks = count_tasks("mmheap");
+	tasks = refill_threads(NULL);
 	drained = drain();
 	sleep(1);
 	free1 = meminfo_kb("MemFree");
@@ -1191,8 +1182,7 @@ out:
 static void test_boot_param(void)
 {
 	char cmdline[4096], *p, val[64] = "", state[32] = "";
-	char *log;
-	int size, n, lines = 0;
+	int lines;
 
 	if (get("/proc/cmdline", cmdline, sizeof(cmdline)) ||
 	    !(p = strstr(cmdline, "mmheap.prefill="))) {
@@ -1201,15 +1191,7 @@ static void test_boot_param(void)
 	}
 	sscanf(p + strlen("mmheap.prefill="), "%63s", val);
 	get(SYSFS "prefill_state", state, sizeof(state));
-	size = klogctl(KLOG_SIZE, NULL, 0);
-	log = size > 0 ? malloc(size + 1) : NULL;
-	n = log ? klogctl(KLOG_READ_ALL, log, size) : -1;
-	if (n > 0) {
-		log[n] = 0;
-		for (p = log; (p = strstr(p, "ignoring mmheap.prefill=")); p++)
-			lines++;
-	}
-	free(log);
+	lines = klog_count("ignoring mmheap.prefill=");
 	result(!strcmp(state, "none") && lines == 1,
 	       "boot parameter: mmheap.prefill=%s is ignored with one warning # prefill_state %s, %d warnings",
 	       val, state, lines);
@@ -1270,7 +1252,7 @@ static void test_freeze(void)
 		}
 		close(fd);
 	}
-	tasks = count_tasks("mmheap");
+	tasks = refill_threads(NULL);
 	result(!ret && !strcmp(state, "done") && zero && tasks == nr_heaps,
 	       "freeze: a freezer round trip mid-prefill; the prefill completes and 4 x 16 MiB after it are zero # %s, state %s, %s, %d refill threads",
 	       ret ? strerror(-ret) : "round trip done", state,
