@@ -2,41 +2,113 @@
 # SPDX-License-Identifier: GPL-2.0
 # Benchmark, not a test: heapbench times DMA_HEAP_IOCTL_ALLOC of 1, 4 and
 # 64 MiB on the system heap, on mmheap prefilled and on mmheap empty, all in
-# one boot, and prints the raw per-iteration figures. It runs twice: in the
-# QEMU guest (TCG slows zeroing most of all, so it overstates what the pool
-# saves) and in a UML kernel, whose kernel code runs at native speed.
+# one boot, and prints the raw per-iteration figures, with mmheap's own
+# in-kernel time from its tracepoint. It runs twice: in the QEMU guest (TCG
+# slows zeroing most of all, so it overstates what the pool saves) and in a
+# UML kernel, whose kernel code runs at native speed.
+#
+# BENCH_AGAINST=<revision of the series tree> also builds that revision
+# (for example mmheap-applied~11, the series' v1) and boots it after each
+# boot of the head, BENCH_ROUNDS times (default 2), so that both are
+# measured on the same host in the same hour; the table sets them side by
+# side.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 BENCH_ARGS=${BENCH_ARGS:-}
+BENCH_AGAINST=${BENCH_AGAINST:-}
+BENCH_ROUNDS=${BENCH_ROUNDS:-2}
 need_wt
 [ -f "$HARNESS/bench/heapbench.c" ] || die "no harness/bench/heapbench.c"
 wt_at_head || wt_checkout "$APPLIED"
 [ -f "$BUILD/lean/arch/x86/boot/bzImage" ] || bash "$HARNESS/build.sh" head
 
-echo "=== QEMU guest ($(grep -qwE 'vmx|svm' /proc/cpuinfo && echo kvm-capable || echo TCG))"
-GUEST_MEM=${GUEST_MEM:-2G} BENCH_ARGS="$BENCH_ARGS" bash "$HARNESS/guest.sh" bench >/dev/null
-sed -n '/=== GUEST START/,/=== GUEST DONE/p' "$LOGDIR/guest-bench.log" | grep -v '^\[' |
-	tee "$LOGDIR/bench-qemu.txt"
+# uml_build SRC OUT: the UML bench kernel of the tree in SRC, in OUT.
+uml_build() {
+	local src=$1 out=$2
+	mkdir -p "$out"
+	make -C "$src" ARCH=um O="$out" defconfig >/dev/null
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
+		"$HARNESS/configs/uml-bench.config" >/dev/null
+	make -C "$src" ARCH=um O="$out" olddefconfig >/dev/null
+	make -C "$src" ARCH=um O="$out" -j"$JOBS" "$CC_ARG" linux
+}
 
-echo "=== UML (native-speed kernel code)"
+# uml_run KERNEL TAG: heapbench on a UML kernel, figures in bench-uml$TAG.txt.
+uml_run() {
+	local linux=$1 tag=$2 r=$BUILD/uml-root
+	rm -rf "$r"
+	mkdir -p "$r"/{bin,bench,tests,proc,sys,dev,tmp}
+	cp "$BUILD/initramfs/bench/heapbench" "$r/bench/"
+	cp /bin/busybox "$r/bin/busybox"
+	cp "$HARNESS/guest/init" "$r/init"
+	chmod +x "$r/init"
+	timeout 900 "$linux" mem=2G rootfstype=hostfs rootflags="$r" rw init=/init \
+		HARNESS=bench ${BENCH_ARGS:+BENCH_ARGS="$BENCH_ARGS"} con=null con0=fd:0,fd:1 \
+		</dev/null >"$LOGDIR/bench-uml$tag.log" 2>&1 || true
+	sed -n '/=== GUEST START/,/=== GUEST DONE/p' "$LOGDIR/bench-uml$tag.log" | grep -v '^\[' \
+		>"$LOGDIR/bench-uml$tag.txt"
+	grep -q '^# heapbench done' "$LOGDIR/bench-uml$tag.txt" ||
+		die "heapbench did not finish in UML ($linux); log: $LOGDIR/bench-uml$tag.log"
+}
+
+# qemu_run GUEST_KERNEL TAG: heapbench in QEMU, figures in bench-qemu$TAG.txt.
+qemu_run() {
+	local kernel=$1 tag=$2 log
+	log=$LOGDIR/guest-bench${kernel#lean}.log
+	GUEST_KERNEL=$kernel GUEST_MEM=${GUEST_MEM:-2G} BENCH_ARGS="$BENCH_ARGS" \
+		bash "$HARNESS/guest.sh" bench >/dev/null
+	sed -n '/=== GUEST START/,/=== GUEST DONE/p' "$log" | grep -v '^\[' \
+		>"$LOGDIR/bench-qemu$tag.txt"
+	grep -q '^# heapbench done' "$LOGDIR/bench-qemu$tag.txt" ||
+		die "heapbench did not finish in QEMU ($kernel); log: $log"
+}
+
 U=$BUILD/uml-bench
-mkdir -p "$U"
-make -C "$WT" ARCH=um O="$U" defconfig >/dev/null
-"$WT/scripts/kconfig/merge_config.sh" -m -O "$U" "$U/.config" "$HARNESS/configs/uml-bench.config" >/dev/null
-make -C "$WT" ARCH=um O="$U" olddefconfig >/dev/null
-run_step "build UML kernel" "$LOGDIR/build-uml-bench.log" \
-	make -C "$WT" ARCH=um O="$U" -j"$JOBS" "$CC_ARG" linux
-R=$BUILD/uml-root
-rm -rf "$R"
-mkdir -p "$R"/{bin,bench,tests,proc,sys,dev,tmp}
-cp "$BUILD/initramfs/bench/heapbench" "$R/bench/"
-cp /bin/busybox "$R/bin/busybox"
-cp "$HARNESS/guest/init" "$R/init"
-chmod +x "$R/init"
-timeout 900 "$U/linux" mem=2G rootfstype=hostfs rootflags="$R" rw init=/init \
-	HARNESS=bench ${BENCH_ARGS:+BENCH_ARGS="$BENCH_ARGS"} con=null con0=fd:0,fd:1 \
-	</dev/null >"$LOGDIR/bench-uml.log" 2>&1 || true
-sed -n '/=== GUEST START/,/=== GUEST DONE/p' "$LOGDIR/bench-uml.log" | grep -v '^\[' |
-	tee "$LOGDIR/bench-uml.txt"
-note "raw figures: $LOGDIR/bench-qemu.txt, $LOGDIR/bench-uml.txt"
+run_step "build UML kernel" "$LOGDIR/build-uml-bench.log" uml_build "$WT" "$U"
+
+if [ -z "$BENCH_AGAINST" ]; then
+	echo "=== QEMU guest ($(grep -qwE 'vmx|svm' /proc/cpuinfo && echo kvm-capable || echo TCG))"
+	qemu_run lean ""
+	cat "$LOGDIR/bench-qemu.txt"
+	echo "=== UML (native-speed kernel code)"
+	uml_run "$U/linux" ""
+	cat "$LOGDIR/bench-uml.txt"
+	python3 "$HARNESS/bench/table.py" qemu="$LOGDIR/bench-qemu.txt" uml="$LOGDIR/bench-uml.txt"
+	note "raw figures: $LOGDIR/bench-qemu.txt, $LOGDIR/bench-uml.txt"
+	exit 0
+fi
+
+# The other revision, in a worktree and build directories of its own.
+AWT=$CACHE/wt-against
+rev=$(git -C "$GITREPO" rev-parse --verify -q "$BENCH_AGAINST^{commit}") ||
+	die "BENCH_AGAINST=$BENCH_AGAINST is not a revision of $GITREPO"
+if [ ! -e "$AWT/.git" ]; then
+	git -C "$GITREPO" worktree prune
+	git -C "$GITREPO" worktree add -q --detach "$AWT" "$rev" ||
+		die "cannot make the worktree $AWT"
+fi
+git -C "$AWT" checkout -q --detach "$rev" || die "cannot check out $BENCH_AGAINST in $AWT"
+note "against: $(git -C "$AWT" log --oneline -1)"
+# shellcheck disable=SC2016 # $1 and $2 are the inner shell's arguments
+run_step "build guest kernel of $BENCH_AGAINST" "$LOGDIR/build-lean-against.log" \
+	env WT="$AWT" bash -c '. "$1/lib.sh"; lean_config "$2"; kmake O="$2" bzImage' \
+	_ "$HARNESS" "$BUILD/lean-against"
+run_step "build UML kernel of $BENCH_AGAINST" "$LOGDIR/build-uml-bench-against.log" \
+	uml_build "$AWT" "$BUILD/uml-bench-against"
+
+args=()
+for round in $(seq 1 "$BENCH_ROUNDS"); do
+	note "round $round of $BENCH_ROUNDS: QEMU head, QEMU $BENCH_AGAINST, UML head, UML $BENCH_AGAINST"
+	qemu_run lean "-head-r$round"
+	qemu_run lean-against "-against-r$round"
+	uml_run "$U/linux" "-head-r$round"
+	uml_run "$BUILD/uml-bench-against/linux" "-against-r$round"
+	args+=("qemu-head-r$round=$LOGDIR/bench-qemu-head-r$round.txt"
+		"qemu-against-r$round=$LOGDIR/bench-qemu-against-r$round.txt"
+		"uml-head-r$round=$LOGDIR/bench-uml-head-r$round.txt"
+		"uml-against-r$round=$LOGDIR/bench-uml-against-r$round.txt")
+done
+python3 "$HARNESS/bench/table.py" "${args[@]}" | tee "$LOGDIR/bench-against.md"
+note "against: $BENCH_AGAINST = $(git -C "$AWT" log --oneline -1)"
+note "raw figures: $LOGDIR/bench-{qemu,uml}-{head,against}-r*.txt; table: $LOGDIR/bench-against.md"

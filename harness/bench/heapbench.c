@@ -6,9 +6,12 @@
  *
  *   heapbench [-n iters] [-w warmup] [-s MiB,MiB,...] [case ...]
  *
- * A case is "system", "mmheap-prefilled", "mmheap-empty", or the name of
- * any other heap in /dev/dma_heap (timed as is). Default: -n 20 -w 1
- * -s 1,4,64 system mmheap-prefilled mmheap-empty.
+ * A case is "system", "mmheap-prefilled", "mmheap-empty",
+ * "mmheap-uncached-prefilled", "mmheap-uncached-empty", the name of any
+ * other heap in /dev/dma_heap (timed as is), or "bw:<heap>", the CPU's
+ * write bandwidth through mmap() of a buffer of that heap. Default: -n 20
+ * -w 1 -s 1,4,64 and every case named here, on system, mmheap and
+ * mmheap-uncached.
  *
  * Each iteration times DMA_HEAP_IOCTL_ALLOC and, separately, the close()
  * that frees the buffer, with CLOCK_MONOTONIC. Output, one record a line,
@@ -20,6 +23,17 @@
  *   stats case=<c> size_mib=<s> hits=<delta> misses=<delta>
  *   error case=<c> size_mib=<s> msg=<word> [errno=<n>]
  *   clock clocksource=<name> res_ns=<n>
+ *   bwraw case=<c> size_mib=<s> iter=<i> write_ns=<n>
+ *   bw case=<c> size_mib=<s> n=<n> write_p50_ns=<n> mb_per_s=<n>
+ *   kraw case=<c> size_mib=<s> iter=<i> kernel_ns=<n>
+ *   kernel case=<c> size_mib=<s> n=<n> kernel_p50_ns=<n> kernel_p90_ns=<n>
+ *          kernel_min_ns=<n> kernel_max_ns=<n>
+ *
+ * kernel_ns is mmheap's own allocate() time, from its mmheap_alloc
+ * tracepoint (ktime from entry to the exported buffer), when tracefs has
+ * the event: it leaves out the system call, the fd and user space, which
+ * dominate in UML. The system heap has no such tracepoint; mmheap-empty
+ * runs the same page allocator calls and is its in-kernel stand-in.
  *
  * Check the clock line first: a QEMU TCG guest whose TSC calibration fails
  * (no HPET or ACPI PM timer to calibrate against) falls back to the jiffies
@@ -32,12 +46,26 @@
  * consumes the request). The wait is outside
  * the timed region and reported as prefill_wait_ns.
  *
+ * The mmheap-uncached cases do the same with that heap's pool, in
+ * /sys/kernel/mm/mmheap/uncached/. Its empty case is what an uncached heap
+ * without a pool does on every allocation: allocate, zero, and switch the
+ * pages to write-combining on the allocation path.
+ *
+ * bw:<heap>: one buffer of each size is mmapped, and every iteration times
+ * a memset() of all of it between DMA_BUF_IOCTL_SYNC start and end, as a
+ * CPU writer does. Under emulation (QEMU TCG, UML) there is no
+ * write-combining: the figure there says nothing of the hardware.
+ *
  * mmheap-empty: the pool is drained (prefill 0, low watermark 0, cap 0:
  * the kernel's decay worker trims it to nothing) and the thread stopped
  * through debugfs; with a target of 0 a free goes straight back to the
  * page allocator, so every allocation misses. This is the cost of mmheap when the HAL did not prefill.
  *
  * The mmheap tunables are saved before an mmheap case and restored after.
+ *
+ * It also runs on the first version of the series (v1), to compare the two
+ * in the same conditions: v1 had prefill_done, a standing prefill and the
+ * thread switch in sysfs; each is used when v2's file is missing.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -51,18 +79,35 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 
+#include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
 
 #define SYSFS		"/sys/kernel/mm/mmheap/"
 #define THREAD		"/sys/kernel/debug/mmheap/thread"
+#define THREAD_V1	SYSFS "thread"
+
+/* The pool a case drives: mmheap's, or mmheap-uncached's. */
+struct pool_paths {
+	const char *sysfs;
+	const char *thread;
+};
+
+static const struct pool_paths cached_paths = { SYSFS, THREAD };
+static const struct pool_paths uncached_paths = {
+	SYSFS "uncached/", "/sys/kernel/debug/mmheap/uncached/thread",
+};
+static const struct pool_paths *pp = &cached_paths;
+#define TRACEFS		"/sys/kernel/tracing/"
+#define EVENT		TRACEFS "events/mmheap/mmheap_alloc/enable"
 #define HEAP_DIR	"/dev/dma_heap/"
 #define MIB		(1024ULL * 1024)
 #define WAIT_MS		120000
 #define MAX_SIZES	16
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
-enum mode { PLAIN, PREFILLED, EMPTY };
+enum mode { PLAIN, PREFILLED, EMPTY, BANDWIDTH };
 
 static const char * const tunables[] = {
 	"prefill_max_percent", "pool_cap_bytes",
@@ -85,7 +130,7 @@ static int sysfs_read(const char *name, char *buf, size_t len)
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), SYSFS "%s", name);
+	snprintf(path, sizeof(path), "%s%s", pp->sysfs, name);
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return -errno;
@@ -113,7 +158,7 @@ static int sysfs_write(const char *name, const char *val)
 	char path[256];
 	int fd, ret = 0;
 
-	snprintf(path, sizeof(path), SYSFS "%s", name);
+	snprintf(path, sizeof(path), "%s%s", pp->sysfs, name);
 	fd = open(path, O_WRONLY);
 	if (fd < 0)
 		return -errno;
@@ -125,20 +170,72 @@ static int sysfs_write(const char *name, const char *val)
 	return ret;
 }
 
-/* The refill thread's switch is in debugfs (mounted by the guest's init). */
-static int thread_set(bool on)
+/* Write a whole small file; 0 or -errno. */
+static int write_file(const char *path, const char *val, int flags)
 {
 	int fd, ret = 0;
 
-	fd = open(THREAD, O_WRONLY);
+	fd = open(path, O_WRONLY | flags);
 	if (fd < 0)
 		return -errno;
-	if (write(fd, on ? "1" : "0", 1) < 0)
+	if (write(fd, val, strlen(val)) < 0)
 		ret = -errno;
 	close(fd);
-	if (ret)
-		printf("# writing %d to %s: %s\n", on, THREAD, strerror(-ret));
 	return ret;
+}
+
+/*
+ * The refill thread's switch is in debugfs (mounted by the guest's init);
+ * v1 had it in sysfs.
+ */
+static int thread_set(bool on)
+{
+	const char *path = access(pp->thread, F_OK) ? THREAD_V1 : pp->thread;
+	int ret = write_file(path, on ? "1" : "0", 0);
+
+	if (ret)
+		printf("# writing %d to %s: %s\n", on, path, strerror(-ret));
+	return ret;
+}
+
+/* Kernel-side times: the mmheap_alloc event, if this kernel traces. */
+static bool ktrace;
+
+static void ktrace_start(void)
+{
+	ktrace = !write_file(EVENT, "1", 0);
+	if (!ktrace)
+		printf("# no %s: no kernel-side times\n", EVENT);
+}
+
+static void ktrace_clear(void)
+{
+	if (ktrace)
+		write_file(TRACEFS "trace", "", O_TRUNC);
+}
+
+/* The ns= of every mmheap_alloc event in the trace buffer, in order. */
+static int ktrace_read(uint64_t *ns, int max)
+{
+	char line[512], *p;
+	FILE *f;
+	int n = 0;
+
+	f = fopen(TRACEFS "trace", "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '#' || !strstr(line, "mmheap_alloc:"))
+			continue;
+		p = strstr(line, " ns=");
+		if (!p)
+			continue;
+		if (n < max)
+			ns[n] = strtoull(p + 4, NULL, 10);
+		n++;
+	}
+	fclose(f);
+	return n;
 }
 
 static int sysfs_write_u64(const char *name, uint64_t val)
@@ -171,14 +268,22 @@ static void restore_tunables(void)
 	thread_set(true);
 }
 
-/* Read prefill_state once (arms sysfs_notify), then poll() and re-read. */
+/*
+ * Read prefill_state once (arms sysfs_notify), then poll() and re-read.
+ * v1 had prefill_done, which read "1" once the pool held the request.
+ */
 static int wait_prefill_done(int timeout_ms)
 {
 	uint64_t deadline = now_ns() + timeout_ms * 1000000ULL;
-	char buf[16];
+	char buf[16], path[256];
 	int fd, ret = -ETIMEDOUT;
+	bool v1;
 
-	fd = open(SYSFS "prefill_state", O_RDONLY);
+	snprintf(path, sizeof(path), "%sprefill_state", pp->sysfs);
+	v1 = access(path, F_OK) != 0;
+	if (v1)
+		snprintf(path, sizeof(path), "%sprefill_done", pp->sysfs);
+	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return -errno;
 	for (;;) {
@@ -192,7 +297,7 @@ static int wait_prefill_done(int timeout_ms)
 			break;
 		}
 		buf[n > 0 ? n : 0] = '\0';
-		if (!strncmp(buf, "done", 4)) {
+		if (!strncmp(buf, v1 ? "1" : "done", v1 ? 1 : 4)) {
 			ret = 0;
 			break;
 		}
@@ -236,6 +341,39 @@ static uint64_t pct(const uint64_t *v, int n, int p)
 	return v[rank > 0 ? rank - 1 : 0];
 }
 
+/*
+ * The kernel-side figures of one size: its warm-up events come first and
+ * are left out.
+ */
+static void report_kernel(const char *name, unsigned int size, int iters,
+			  int warmup)
+{
+	int total = iters + warmup, n, i;
+	uint64_t *ns;
+
+	ns = calloc(total, sizeof(*ns));
+	if (!ns)
+		return;
+	n = ktrace_read(ns, total);
+	if (n != total) {
+		printf("error case=%s size_mib=%u msg=trace_events got=%d want=%d\n",
+		       name, size, n, total);
+		free(ns);
+		return;
+	}
+	for (i = 0; i < iters; i++)
+		printf("kraw case=%s size_mib=%u iter=%d kernel_ns=%llu\n",
+		       name, size, i, (unsigned long long)ns[warmup + i]);
+	qsort(ns + warmup, iters, sizeof(*ns), cmp_u64);
+	printf("kernel case=%s size_mib=%u n=%d kernel_p50_ns=%llu kernel_p90_ns=%llu kernel_min_ns=%llu kernel_max_ns=%llu\n",
+	       name, size, iters,
+	       (unsigned long long)pct(ns + warmup, iters, 50),
+	       (unsigned long long)pct(ns + warmup, iters, 90),
+	       (unsigned long long)ns[warmup],
+	       (unsigned long long)ns[total - 1]);
+	free(ns);
+}
+
 static int prepare_mode(enum mode mode)
 {
 	switch (mode) {
@@ -263,6 +401,72 @@ static int prepare_mode(enum mode mode)
 	}
 }
 
+static int buf_sync(int fd, uint64_t flags)
+{
+	struct dma_buf_sync sync = { .flags = flags | DMA_BUF_SYNC_WRITE };
+
+	return ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
+}
+
+/* The CPU's write bandwidth through mmap() of one buffer of each size. */
+static void run_bandwidth(const char *name, int heap_fd,
+			  const unsigned int *sizes, int nsizes, int iters,
+			  int warmup)
+{
+	uint64_t *ns = calloc(iters, sizeof(*ns));
+	int s, i;
+
+	if (!ns) {
+		printf("error case=%s size_mib=0 msg=out_of_memory\n", name);
+		return;
+	}
+	for (s = 0; s < nsizes; s++) {
+		struct dma_heap_allocation_data data = {
+			.len = sizes[s] * MIB,
+			.fd_flags = O_RDWR | O_CLOEXEC,
+		};
+		size_t len = data.len;
+		unsigned char *p;
+
+		if (ioctl(heap_fd, DMA_HEAP_IOCTL_ALLOC, &data) < 0) {
+			printf("error case=%s size_mib=%u msg=alloc errno=%d\n",
+			       name, sizes[s], errno);
+			continue;
+		}
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 data.fd, 0);
+		if (p == MAP_FAILED) {
+			printf("error case=%s size_mib=%u msg=mmap errno=%d\n",
+			       name, sizes[s], errno);
+			close(data.fd);
+			continue;
+		}
+		for (i = -warmup; i < iters; i++) {
+			uint64_t t0, t1;
+
+			buf_sync(data.fd, DMA_BUF_SYNC_START);
+			t0 = now_ns();
+			memset(p, i & 0xff, len);
+			t1 = now_ns();
+			buf_sync(data.fd, DMA_BUF_SYNC_END);
+			if (i < 0)
+				continue;
+			ns[i] = t1 - t0;
+			printf("bwraw case=%s size_mib=%u iter=%d write_ns=%llu\n",
+			       name, sizes[s], i, (unsigned long long)ns[i]);
+		}
+		munmap(p, len);
+		close(data.fd);
+		qsort(ns, iters, sizeof(*ns), cmp_u64);
+		printf("bw case=%s size_mib=%u n=%d write_p50_ns=%llu mb_per_s=%llu\n",
+		       name, sizes[s], iters,
+		       (unsigned long long)pct(ns, iters, 50),
+		       (unsigned long long)(len * 1000ULL /
+					    (pct(ns, iters, 50) ?: 1)));
+	}
+	free(ns);
+}
+
 static void run_case(const char *name, enum mode mode, const char *heap,
 		     const unsigned int *sizes, int nsizes, int iters,
 		     int warmup)
@@ -276,6 +480,11 @@ static void run_case(const char *name, enum mode mode, const char *heap,
 	if (heap_fd < 0) {
 		printf("error case=%s size_mib=0 msg=open_heap errno=%d\n",
 		       name, errno);
+		return;
+	}
+	if (mode == BANDWIDTH) {
+		run_bandwidth(name, heap_fd, sizes, nsizes, iters, warmup);
+		close(heap_fd);
 		return;
 	}
 	alloc_ns = calloc(iters, sizeof(*alloc_ns));
@@ -293,6 +502,7 @@ static void run_case(const char *name, enum mode mode, const char *heap,
 		if (mode != PLAIN) {
 			hits0 = sysfs_u64("hits");
 			misses0 = sysfs_u64("misses");
+			ktrace_clear();
 		}
 		for (i = -warmup; i < iters && !failed; i++) {
 			struct dma_heap_allocation_data data = {
@@ -352,6 +562,8 @@ static void run_case(const char *name, enum mode mode, const char *heap,
 		       (unsigned long long)alloc_ns[iters - 1],
 		       (unsigned long long)pct(free_ns, iters, 50),
 		       (unsigned long long)pct(free_ns, iters, 90));
+		if (mode != PLAIN && ktrace)
+			report_kernel(name, sizes[s], iters, warmup);
 		fflush(stdout);
 	}
 out:
@@ -406,7 +618,9 @@ static void usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s [-n iters] [-w warmup] [-s MiB,MiB,...] [case ...]\n"
-		"  case: system | mmheap-prefilled | mmheap-empty | <heap name>\n",
+		"  case: system | mmheap-prefilled | mmheap-empty |\n"
+		"        mmheap-uncached-prefilled | mmheap-uncached-empty |\n"
+		"        <heap name> | bw:<heap name>\n",
 		prog);
 	exit(2);
 }
@@ -415,6 +629,8 @@ int main(int argc, char **argv)
 {
 	static const char * const default_cases[] = {
 		"system", "mmheap-prefilled", "mmheap-empty",
+		"mmheap-uncached-prefilled", "mmheap-uncached-empty",
+		"bw:system", "bw:mmheap", "bw:mmheap-uncached",
 	};
 	unsigned int sizes[MAX_SIZES] = { 1, 4, 64 };
 	int nsizes = 3, iters = 20, warmup = 1, opt, c, ncases;
@@ -449,20 +665,29 @@ int main(int argc, char **argv)
 	printf("# heapbench iters=%d warmup=%d cases=%d\n", iters, warmup,
 	       ncases);
 	print_clock();
+	ktrace_start();
 	for (c = 0; c < ncases; c++) {
 		const char *name = cases[c];
 		enum mode mode = PLAIN;
 		const char *heap = name;
 
-		if (!strcmp(name, "mmheap-prefilled")) {
+		pp = &cached_paths;
+		if (!strncmp(name, "mmheap-uncached-", 16))
+			pp = &uncached_paths;
+		if (!strcmp(name, "mmheap-prefilled") ||
+		    !strcmp(name, "mmheap-uncached-prefilled"))
 			mode = PREFILLED;
-			heap = "mmheap";
-		} else if (!strcmp(name, "mmheap-empty")) {
+		else if (!strcmp(name, "mmheap-empty") ||
+			 !strcmp(name, "mmheap-uncached-empty"))
 			mode = EMPTY;
-			heap = "mmheap";
-		}
-		if (mode != PLAIN) {
-			if (access(SYSFS, F_OK)) {
+		else if (!strncmp(name, "bw:", 3))
+			mode = BANDWIDTH;
+		if (mode == PREFILLED || mode == EMPTY)
+			heap = pp == &uncached_paths ? "mmheap-uncached" : "mmheap";
+		else if (mode == BANDWIDTH)
+			heap = name + 3;
+		if (mode == PREFILLED || mode == EMPTY) {
+			if (access(pp->sysfs, F_OK)) {
 				printf("error case=%s size_mib=0 msg=no_mmheap_sysfs\n",
 				       name);
 				continue;
@@ -477,7 +702,7 @@ int main(int argc, char **argv)
 		}
 		printf("# case %s on %s%s\n", name, HEAP_DIR, heap);
 		run_case(name, mode, heap, sizes, nsizes, iters, warmup);
-		if (mode != PLAIN)
+		if (mode == PREFILLED || mode == EMPTY)
 			restore_tunables();
 	}
 	printf("# heapbench done\n");

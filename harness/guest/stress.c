@@ -729,8 +729,9 @@ static void print_stack(const char *who, const char *path)
 }
 
 /*
- * The refill threads (tasks named mmheap..._refill): how many there are,
- * -1 if /proc cannot be read; *@pid is one of them, or -1.
+ * The refill threads (tasks named mmheap..._refill, one per heap): how many
+ * there are, -1 if /proc cannot be read; *@pid is the mmheap heap's, whose
+ * switch is THREAD, or -1.
  */
 static int refill_threads(int *pid)
 {
@@ -750,7 +751,7 @@ static int refill_threads(int *pid)
 		if (!get(path, comm, sizeof(comm)) &&
 		    !strncmp(comm, "mmheap", 6) && strstr(comm, "_refill")) {
 			n++;
-			if (pid)
+			if (pid && !strcmp(comm, "mmheap_refill"))
 				*pid = atoi(e->d_name);
 		}
 	}
@@ -1264,6 +1265,11 @@ static void test_freeze(void)
 	drain();
 }
 
+static int cmp_heap(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
 int main(void)
 {
 	const char *s = getenv("MMHEAP_STRESS_S"), *c = getenv("MMHEAP_CYCLES");
@@ -1280,6 +1286,8 @@ int main(void)
 				 HEAP_DIR "%s", e->d_name);
 	if (d)
 		closedir(d);
+	/* heaps[0] is /dev/dma_heap/mmheap, whose pool SYSFS and THREAD drive. */
+	qsort(heaps, nr_heaps, sizeof(heaps[0]), cmp_heap);
 	if (!nr_heaps || access(THREAD, W_OK)) {
 		for (tests = 0; tests < 16;)
 			printf("ok %d # SKIP no mmheap heap or no %s\n",

@@ -8,6 +8,7 @@
 #include <linux/types.h>
 
 int mmheap_prefill(u64 bytes);
+int mmheap_prefill_uncached(u64 bytes);
 
 /* Shared by the heap, its sysfs interface and its bring-up only. */
 struct mmheap_pool;
@@ -17,11 +18,14 @@ struct dma_heap;
 
 extern struct mmheap_pool *mmheap_pool;
 extern struct dma_heap *mmheap_heap;
+extern struct mmheap_pool *mmheap_uncached_pool;
+extern struct dma_heap *mmheap_uncached_heap;
 extern unsigned long mmheap_buffer_max_bytes;
 extern unsigned int mmheap_prefill_max_percent;
 extern bool mmheap_mem_accounting;
 
 int mmheap_parse_bytes(const char *buf, u64 *bytes);
+int mmheap_prefill_pool(struct mmheap_pool *pool, u64 bytes);
 int mmheap_heap_add(void);
 void mmheap_boot_prefill_apply(void);
 int mmheap_sysfs_init(void);

@@ -37,6 +37,8 @@
 
 struct mmheap_pool *mmheap_pool;
 struct dma_heap *mmheap_heap;
+struct mmheap_pool *mmheap_uncached_pool;
+struct dma_heap *mmheap_uncached_heap;
 
 /* Defaults: a quarter of RAM, set at init. */
 unsigned long mmheap_buffer_max_bytes;
@@ -55,6 +57,8 @@ MODULE_PARM_DESC(mem_accounting,
 struct mmheap_buffer {
 	struct list_head attachments;
 	struct mutex lock;	/* attachments, vmap_cnt and vaddr */
+	struct mmheap_pool *pool;
+	bool uncached;
 	unsigned long len;
 	struct sg_table sg_table;
 	int vmap_cnt;
@@ -149,6 +153,17 @@ static void mmheap_detach(struct dma_buf *dmabuf,
 	kfree(a);
 }
 
+/*
+ * The uncached heap's pages are never in a CPU cache (see mmheap_pool_set_wc()):
+ * mapping them for a device needs no cache maintenance.
+ */
+static unsigned long mmheap_dma_attrs(struct dma_buf *dmabuf)
+{
+	struct mmheap_buffer *buffer = dmabuf->priv;
+
+	return buffer->uncached ? DMA_ATTR_SKIP_CPU_SYNC : 0;
+}
+
 static struct sg_table *mmheap_map_dma_buf(struct dma_buf_attachment *attachment,
 					   enum dma_data_direction direction)
 {
@@ -156,7 +171,8 @@ static struct sg_table *mmheap_map_dma_buf(struct dma_buf_attachment *attachment
 	struct sg_table *table = a->table;
 	int ret;
 
-	ret = dma_map_sgtable(attachment->dev, table, direction, 0);
+	ret = dma_map_sgtable(attachment->dev, table, direction,
+			      mmheap_dma_attrs(attachment->dmabuf));
 	if (ret)
 		return ERR_PTR(ret);
 
@@ -171,7 +187,8 @@ static void mmheap_unmap_dma_buf(struct dma_buf_attachment *attachment,
 	struct mmheap_attachment *a = attachment->priv;
 
 	a->mapped = false;
-	dma_unmap_sgtable(attachment->dev, table, direction, 0);
+	dma_unmap_sgtable(attachment->dev, table, direction,
+			  mmheap_dma_attrs(attachment->dmabuf));
 }
 
 static int mmheap_begin_cpu_access(struct dma_buf *dmabuf,
@@ -179,6 +196,10 @@ static int mmheap_begin_cpu_access(struct dma_buf *dmabuf,
 {
 	struct mmheap_buffer *buffer = dmabuf->priv;
 	struct mmheap_attachment *a;
+
+	/* Write-combined: nothing the CPU reads can be stale in its caches. */
+	if (buffer->uncached)
+		return 0;
 
 	mutex_lock(&buffer->lock);
 
@@ -200,6 +221,12 @@ static int mmheap_end_cpu_access(struct dma_buf *dmabuf,
 {
 	struct mmheap_buffer *buffer = dmabuf->priv;
 	struct mmheap_attachment *a;
+
+	if (buffer->uncached) {
+		/* Write-combined: drain the write-combining buffers, no more. */
+		wmb();
+		return 0;
+	}
 
 	mutex_lock(&buffer->lock);
 
@@ -226,6 +253,8 @@ static int mmheap_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 	struct scatterlist *sg;
 	int i, ret;
 
+	if (buffer->uncached)
+		vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
 	for_each_sgtable_sg(table, sg, i) {
 		unsigned long npages = sg->length >> PAGE_SHIFT;
 		unsigned long size;
@@ -266,7 +295,9 @@ static void *mmheap_do_vmap(struct mmheap_buffer *buffer)
 		*tmp++ = sg_page_iter_page(&piter);
 	}
 
-	vaddr = vmap(pages, npages, VM_MAP, PAGE_KERNEL);
+	vaddr = vmap(pages, npages, VM_MAP,
+		     buffer->uncached ? pgprot_writecombine(PAGE_KERNEL) :
+					PAGE_KERNEL);
 	kvfree(pages);
 
 	if (!vaddr)
@@ -320,7 +351,7 @@ static void mmheap_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
  * Every chunk is compound (or order 0), so its order travels with it and the
  * pool takes the whole buffer back in one call.
  */
-static void mmheap_put_table(struct sg_table *table)
+static void mmheap_put_table(struct mmheap_pool *pool, struct sg_table *table)
 {
 	struct scatterlist *sg;
 	LIST_HEAD(chunks);
@@ -328,7 +359,7 @@ static void mmheap_put_table(struct sg_table *table)
 
 	for_each_sgtable_sg(table, sg, i)
 		list_add_tail(&sg_page(sg)->lru, &chunks);
-	mmheap_pool_put_list(mmheap_pool, &chunks, false);
+	mmheap_pool_put_list(pool, &chunks, false);
 }
 
 static void mmheap_release(struct dma_buf *dmabuf)
@@ -336,7 +367,7 @@ static void mmheap_release(struct dma_buf *dmabuf)
 	struct mmheap_buffer *buffer = dmabuf->priv;
 	struct sg_table *table = &buffer->sg_table;
 
-	mmheap_put_table(table);
+	mmheap_put_table(buffer->pool, table);
 	sg_free_table(table);
 	trace_mmheap_free(buffer->len);
 	kfree(buffer);
@@ -380,11 +411,12 @@ uncharge:
 
 /*
  * Build the buffer from the largest chunks there are: at each order, take
- * what the pool holds, then what the page allocator has, before going down
- * an order, so that a large buffer is never made of small chunks while
- * large ones can be had.
+ * what @pool holds (onto @pages), then what the page allocator has (onto
+ * @fresh), before going down an order, so that a large buffer is never made
+ * of small chunks while large ones can be had.
  */
-static int mmheap_gather(unsigned long len, struct list_head *pages,
+static int mmheap_gather(struct mmheap_pool *pool, unsigned long len,
+			 struct list_head *pages, struct list_head *fresh,
 			 unsigned long *nr, unsigned long *misses,
 			 unsigned long *from_pool)
 {
@@ -403,8 +435,7 @@ static int mmheap_gather(unsigned long len, struct list_head *pages,
 
 		if (!want)
 			continue;
-		got = mmheap_pool_take(mmheap_pool, i, min(want, UINT_MAX),
-				       &taken);
+		got = mmheap_pool_take(pool, i, min(want, UINT_MAX), &taken);
 		/*
 		 * Charge as we go, so that a cgroup at its limit is refused
 		 * before it makes anybody else reclaim for it.
@@ -428,7 +459,7 @@ static int mmheap_gather(unsigned long len, struct list_head *pages,
 					    MMHEAP_LOW_ORDER_GFP) | acct, order);
 			if (!page)
 				break;
-			list_add_tail(&page->lru, pages);
+			list_add_tail(&page->lru, fresh);
 			remaining -= chunk;
 			(*misses)++;
 			(*nr)++;
@@ -441,6 +472,8 @@ VISIBLE_IF_KUNIT struct dma_buf *mmheap_allocate(struct dma_heap *heap,
 						 unsigned long len,
 						 u32 fd_flags, u64 heap_flags)
 {
+	struct mmheap_pool *pool = dma_heap_get_drvdata(heap);
+	bool uncached = pool->caching == MMHEAP_WRITECOMBINE;
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
 	unsigned long from_pool = 0, nr = 0, misses = 0;
 	struct mmheap_buffer *buffer;
@@ -449,6 +482,7 @@ VISIBLE_IF_KUNIT struct dma_buf *mmheap_allocate(struct dma_heap *heap,
 	struct scatterlist *sg;
 	struct sg_table *table;
 	LIST_HEAD(pages);
+	LIST_HEAD(fresh);
 	int i, ret;
 	u64 start;
 
@@ -467,11 +501,28 @@ VISIBLE_IF_KUNIT struct dma_buf *mmheap_allocate(struct dma_heap *heap,
 
 	INIT_LIST_HEAD(&buffer->attachments);
 	mutex_init(&buffer->lock);
+	buffer->pool = pool;
+	buffer->uncached = uncached;
 	buffer->len = len;
 
-	ret = mmheap_gather(len, &pages, &nr, &misses, &from_pool);
-	if (ret)
+	/* The cached heap's new chunks need nothing: straight onto @pages. */
+	ret = mmheap_gather(pool, len, &pages, uncached ? &fresh : &pages, &nr,
+			    &misses, &from_pool);
+	/*
+	 * What an uncached heap without a pool does on every allocation:
+	 * switch the new chunks to write-combining, in one call.
+	 */
+	if (!ret && !list_empty(&fresh))
+		ret = mmheap_pool_set_wc(&fresh);
+	if (ret) {
+		/* Still write-back, and charged by __GFP_ACCOUNT: freed as is. */
+		list_for_each_entry_safe(page, tmp, &fresh, lru) {
+			list_del(&page->lru);
+			__free_pages(page, compound_order(page));
+		}
 		goto give_back;
+	}
+	list_splice_tail(&fresh, &pages);
 
 	table = &buffer->sg_table;
 	ret = sg_alloc_table(table, nr, GFP_KERNEL);
@@ -496,7 +547,7 @@ VISIBLE_IF_KUNIT struct dma_buf *mmheap_allocate(struct dma_heap *heap,
 		goto free_table;
 	}
 
-	mmheap_pool_note_alloc(mmheap_pool, len >> PAGE_SHIFT, misses);
+	mmheap_pool_note_alloc(pool, len >> PAGE_SHIFT, misses);
 	trace_mmheap_alloc(len, from_pool, len - from_pool,
 			   ktime_get_ns() - start);
 	return dmabuf;
@@ -510,7 +561,7 @@ give_back:
 	 * Nobody saw the pages: they are zero and go back as clean. Chunks
 	 * the pool keeps are uncharged there, the rest when they are freed.
 	 */
-	mmheap_pool_put_list(mmheap_pool, &pages, true);
+	mmheap_pool_put_list(pool, &pages, true);
 	kfree(buffer);
 	return ERR_PTR(ret);
 }
@@ -596,6 +647,26 @@ VISIBLE_IF_KUNIT u64 mmheap_prefill_max(u64 ram, unsigned int percent)
 EXPORT_SYMBOL_IF_KUNIT(mmheap_prefill_max);
 
 /**
+ * mmheap_prefill_pool() - a prefill request for one of the heaps' pools
+ * @pool: mmheap_pool or mmheap_uncached_pool
+ * @bytes: how much the pool should hold; 0 cancels a pending request
+ *
+ * Return: as mmheap_prefill().
+ */
+int mmheap_prefill_pool(struct mmheap_pool *pool, u64 bytes)
+{
+	u64 max;
+
+	if (!pool)
+		return -ENODEV;
+	max = mmheap_prefill_max(mmheap_ram_bytes(),
+				 READ_ONCE(mmheap_prefill_max_percent));
+	if (bytes > max)
+		return -ERANGE;
+	return mmheap_pool_set_prefill(pool, bytes);
+}
+
+/**
  * mmheap_prefill() - ask for the mmheap pool to be filled with zeroed pages
  * @bytes: how much the pool should hold; 0 cancels a pending request
  *
@@ -612,17 +683,25 @@ EXPORT_SYMBOL_IF_KUNIT(mmheap_prefill_max);
  */
 int mmheap_prefill(u64 bytes)
 {
-	u64 max;
-
-	if (!mmheap_pool)
-		return -ENODEV;
-	max = mmheap_prefill_max(mmheap_ram_bytes(),
-				 READ_ONCE(mmheap_prefill_max_percent));
-	if (bytes > max)
-		return -ERANGE;
-	return mmheap_pool_set_prefill(mmheap_pool, bytes);
+	return mmheap_prefill_pool(mmheap_pool, bytes);
 }
 EXPORT_SYMBOL_GPL(mmheap_prefill);
+
+/**
+ * mmheap_prefill_uncached() - the same for the mmheap-uncached heap's pool
+ * @bytes: how much the pool should hold; 0 cancels a pending request
+ *
+ * As mmheap_prefill(), for buffers the CPU maps write-combined. Does the
+ * same as a write to /sys/kernel/mm/mmheap/uncached/prefill_bytes. The two
+ * requests are independent.
+ *
+ * Return: as mmheap_prefill().
+ */
+int mmheap_prefill_uncached(u64 bytes)
+{
+	return mmheap_prefill_pool(mmheap_uncached_pool, bytes);
+}
+EXPORT_SYMBOL_GPL(mmheap_prefill_uncached);
 
 static char mmheap_boot_prefill[32];
 
@@ -663,18 +742,22 @@ void __init mmheap_boot_prefill_apply(void)
 }
 
 /**
- * mmheap_heap_add() - register the mmheap DMA-BUF heap
+ * mmheap_heap_add() - register the mmheap DMA-BUF heaps
  *
  * Sets the default buffer size limit (a quarter of RAM) and adds
- * /dev/dma_heap/mmheap. mmheap_pool must be set up.
+ * /dev/dma_heap/mmheap, served from mmheap_pool, and
+ * /dev/dma_heap/mmheap-uncached, served from mmheap_uncached_pool. Both
+ * pools must be set up. A heap cannot be removed once added, so if the
+ * second cannot be added, the first works without it (and says so).
  *
- * Return: 0 or the error from dma_heap_add().
+ * Return: 0 or the error from dma_heap_add() for /dev/dma_heap/mmheap.
  */
 int __init mmheap_heap_add(void)
 {
 	struct dma_heap_export_info exp_info = {
 		.name = "mmheap",
 		.ops = &mmheap_heap_ops,
+		.priv = mmheap_pool,
 	};
 	struct dma_heap *heap;
 
@@ -684,5 +767,14 @@ int __init mmheap_heap_add(void)
 	if (IS_ERR(heap))
 		return PTR_ERR(heap);
 	mmheap_heap = heap;
+
+	exp_info.name = "mmheap-uncached";
+	exp_info.priv = mmheap_uncached_pool;
+	heap = dma_heap_add(&exp_info);
+	if (IS_ERR(heap)) {
+		pr_err("no mmheap-uncached heap: %ld\n", PTR_ERR(heap));
+		return 0;
+	}
+	mmheap_uncached_heap = heap;
 	return 0;
 }

@@ -4,9 +4,11 @@
  *
  * Copyright (C) 2025 mmheap developers
  *
- * The heap (mmheap_heap.c) and the sysfs interface (mmheap_sysfs.c) both
+ * The heaps (mmheap_heap.c) and the sysfs interface (mmheap_sysfs.c) both
  * sit on the pool engine (mmheap_pool.c); this file ties them together, so
- * that the heap never calls into its own user interface.
+ * that the heap never calls into its own user interface. Two pools, each
+ * with its own refill thread: one for /dev/dma_heap/mmheap, write-back, and
+ * one for /dev/dma_heap/mmheap-uncached, write-combined.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -25,18 +27,28 @@ static const struct mmheap_pool_ops mmheap_pool_ops = {
 
 static int __init mmheap_init(void)
 {
-	struct mmheap_pool *pool;
+	struct mmheap_pool *pool, *uncached;
 	int ret;
 
-	pool = mmheap_pool_create("mmheap", &mmheap_pool_ops, NULL);
+	pool = mmheap_pool_create("mmheap", MMHEAP_CACHED, &mmheap_pool_ops,
+				  NULL);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
+	uncached = mmheap_pool_create("mmheap-uncached", MMHEAP_WRITECOMBINE,
+				      &mmheap_pool_ops, NULL);
+	if (IS_ERR(uncached)) {
+		ret = PTR_ERR(uncached);
+		goto err_pool;
+	}
 
 	ret = mmheap_pool_start_thread(pool);
+	if (!ret)
+		ret = mmheap_pool_start_thread(uncached);
 	if (ret)
 		goto err_pool;
 
 	mmheap_pool = pool;
+	mmheap_uncached_pool = uncached;
 	ret = mmheap_sysfs_init();
 	if (ret)
 		goto err_pool;
@@ -51,12 +63,17 @@ static int __init mmheap_init(void)
 err_sysfs:
 	/* Nothing may notify the files while they go away. */
 	mmheap_pool_stop_thread(pool);
+	mmheap_pool_stop_thread(uncached);
 	cancel_delayed_work_sync(&pool->decay_work);
 	cancel_work_sync(&pool->notify_work);
+	cancel_delayed_work_sync(&uncached->decay_work);
+	cancel_work_sync(&uncached->notify_work);
 	mmheap_sysfs_exit();
 err_pool:
 	mmheap_pool = NULL;
-	/* Stops the thread if it was started. */
+	mmheap_uncached_pool = NULL;
+	/* Stops the threads if they were started. */
+	mmheap_pool_destroy(uncached);
 	mmheap_pool_destroy(pool);
 	pr_err("initialisation failed: %d\n", ret);
 	return ret;

@@ -52,6 +52,18 @@
  * them, which takes no lock at all; chunks go back to the page allocator
  * from the allocating or freeing task, the shrinker or a kworker, never from
  * the thread. All pooled pages are counted as NR_KERNEL_MISC_RECLAIMABLE.
+ *
+ * A write-combined pool (%MMHEAP_WRITECOMBINE) serves buffers the CPU maps
+ * write-combined. On x86 the kernel's direct map of each of its chunks is
+ * write-combined too, so that no page is mapped with two caching types:
+ * the kworker that allocates a batch switches it with set_pages_array_wc()
+ * (one TLB flush and one cache flush per batch), the thread zeroes the
+ * chunks through that mapping, and whoever gives a chunk back to the page
+ * allocator switches it back to write-back first. An allocation served from
+ * the pool does no cache maintenance at all. The switches take cpa_lock and
+ * the memtype lock, sleeping locks on PREEMPT_RT, so the thread never makes
+ * them. Elsewhere the direct map stays write-back and the thread cleans each
+ * chunk from the CPU caches once, after zeroing it.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -70,6 +82,10 @@
 #include <linux/shrinker.h>
 #include <linux/slab.h>
 #include <linux/vmstat.h>
+#include <linux/dma-map-ops.h>
+#ifdef CONFIG_X86
+#include <asm/set_memory.h>
+#endif
 
 #include "mmheap_pool.h"
 #include "mmheap_trace.h"
@@ -169,6 +185,136 @@ static void mmheap_pool_account_list(struct list_head *list, long sign)
 	}
 	if (nr)
 		mod_node_page_state(pgdat, NR_KERNEL_MISC_RECLAIMABLE, sign * nr);
+}
+
+#ifdef CONFIG_X86
+/* Pages switched per call when no array for a whole list can be had. */
+#define MMHEAP_WC_STACK	16
+
+static int mmheap_set_pages_array(struct page **pages, unsigned long n,
+				  bool wc)
+{
+	return wc ? set_pages_array_wc(pages, n) : set_pages_array_wb(pages, n);
+}
+
+/*
+ * Switch the direct map of every page of @chunks, in one call (one TLB
+ * flush) if an array for all of them can be had. Switching to write-combining
+ * fails rather than go page by page; switching back to write-back must not
+ * fail for want of memory, so it then goes %MMHEAP_WC_STACK pages at a time.
+ * set_pages_array_*() reserve and free the memory type page by page, so any
+ * grouping of the pages undoes what any other grouping did.
+ */
+static int mmheap_set_pages(struct list_head *chunks, bool wc)
+{
+	struct page *stack[MMHEAP_WC_STACK], **pages, *page;
+	unsigned long n = 0, max, i;
+	int ret = 0, err;
+
+	list_for_each_entry(page, chunks, lru)
+		n += compound_nr(page);
+	if (!n)
+		return 0;
+	if (n > INT_MAX)
+		return -EINVAL;
+	max = n;
+	pages = kvmalloc_array(n, sizeof(*pages),
+			       GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY);
+	if (!pages) {
+		if (wc)
+			return -ENOMEM;
+		pages = stack;
+		max = ARRAY_SIZE(stack);
+	}
+	n = 0;
+	list_for_each_entry(page, chunks, lru) {
+		for (i = 0; i < compound_nr(page); i++) {
+			pages[n++] = page + i;
+			if (n < max)
+				continue;
+			err = mmheap_set_pages_array(pages, n, wc);
+			ret = ret ?: err;
+			n = 0;
+		}
+	}
+	if (n) {
+		err = mmheap_set_pages_array(pages, n, wc);
+		ret = ret ?: err;
+	}
+	if (pages != stack)
+		kvfree(pages);
+	return ret;
+}
+#endif
+
+/* The direct map of new chunks to write-combining, on x86; nothing elsewhere. */
+static int mmheap_pool_map_wc(struct list_head *chunks)
+{
+#ifdef CONFIG_X86
+	return mmheap_set_pages(chunks, true);
+#else
+	return 0;
+#endif
+}
+
+/**
+ * mmheap_pool_set_wc() - prepare new zeroed chunks for a write-combined pool
+ * @chunks: chunks from the page allocator, linked through page->lru
+ *
+ * What an allocation must do with chunks it took from the page allocator
+ * for a write-combined pool: on x86 their direct map is switched to
+ * write-combining (which flushes them from the CPU caches); elsewhere they
+ * are cleaned from the CPU caches. The chunks then belong to the pool's
+ * caching type and go back through mmheap_pool_put_list() or
+ * mmheap_pool_free_chunks(). May sleep.
+ *
+ * Return: 0, or -ENOMEM or -EINVAL from the switch, which then left every
+ * chunk write-back.
+ */
+int mmheap_pool_set_wc(struct list_head *chunks)
+{
+	struct page *page;
+	int ret;
+
+	ret = mmheap_pool_map_wc(chunks);
+	if (!ret && !IS_ENABLED(CONFIG_X86))
+		list_for_each_entry(page, chunks, lru)
+			arch_dma_prep_coherent(page, page_size(page));
+	return ret;
+}
+
+/**
+ * mmheap_pool_free_chunks() - give chunks back to the page allocator
+ * @pool: the pool whose caching type the chunks have
+ * @chunks: compound (or order-0) pages linked through page->lru; emptied
+ *
+ * The chunks of a write-combined pool are switched back to write-back
+ * first. If that fails, they are leaked with an error rather than given to
+ * the page allocator write-combined. Never called from the refill thread;
+ * may sleep for a write-combined pool.
+ */
+void mmheap_pool_free_chunks(struct mmheap_pool *pool,
+			     struct list_head *chunks)
+{
+	struct page *page, *tmp;
+
+#ifdef CONFIG_X86
+	if (pool->caching == MMHEAP_WRITECOMBINE &&
+	    mmheap_set_pages(chunks, false)) {
+		unsigned long n = 0;
+
+		list_for_each_entry(page, chunks, lru)
+			n += compound_nr(page);
+		pr_err_ratelimited("%s: %lu pages stay write-combined: leaked\n",
+				   pool->name, n);
+		INIT_LIST_HEAD(chunks);
+		return;
+	}
+#endif
+	list_for_each_entry_safe(page, tmp, chunks, lru) {
+		list_del(&page->lru);
+		__free_pages(page, compound_order(page));
+	}
 }
 
 static void mmheap_pool_kick(struct mmheap_pool *pool)
@@ -418,10 +564,7 @@ void mmheap_pool_put_list(struct mmheap_pool *pool, struct list_head *chunks,
 		changed = __mmheap_pool_sync_state(pool);
 	raw_spin_unlock(&pool->lock);
 
-	list_for_each_entry_safe(page, tmp, &release, lru) {
-		list_del(&page->lru);
-		__free_pages(page, compound_order(page));
-	}
+	mmheap_pool_free_chunks(pool, &release);
 	if (changed)
 		mmheap_pool_notify(pool);
 	if (kept && !clean)
@@ -671,12 +814,28 @@ void mmheap_pool_get_stats(struct mmheap_pool *pool,
 	stats->wakeups = atomic64_read(&pool->wakeups);
 }
 
-static void mmheap_pool_zero_chunk(struct page *page, unsigned int order)
+/*
+ * Zero a chunk through the kernel's mapping of it: for a write-combined pool
+ * that is write-combined on x86 (the stores are then drained), and cached
+ * elsewhere (the chunk is then cleaned from the CPU caches). @zero false:
+ * the page allocator zeroed it already (init_on_alloc).
+ */
+static void mmheap_pool_zero_chunk(struct mmheap_pool *pool,
+				   struct page *page, unsigned int order,
+				   bool zero)
 {
 	unsigned int i;
 
-	for (i = 0; i < (1U << order); i++)
+	for (i = 0; zero && i < (1U << order); i++)
 		clear_highpage(page + i);
+	if (pool->caching != MMHEAP_WRITECOMBINE)
+		return;
+	if (IS_ENABLED(CONFIG_X86)) {
+		/* Drain the write-combining buffers before it is listed. */
+		wmb();
+	} else {
+		arch_dma_prep_coherent(page, PAGE_SIZE << order);
+	}
 }
 
 /**
@@ -725,7 +884,7 @@ unsigned long mmheap_pool_zero_dirty(struct mmheap_pool *pool,
 
 			start = ktime_get_ns();
 			list_for_each_entry(page, &batch, lru) {
-				mmheap_pool_zero_chunk(page, order);
+				mmheap_pool_zero_chunk(pool, page, order, true);
 				cond_resched();
 			}
 			atomic64_add(ktime_get_ns() - start, &pool->refill_ns);
@@ -823,6 +982,7 @@ static void mmheap_pool_alloc_batch_fn(struct work_struct *work)
 						    work);
 	struct page *page;
 	unsigned int n;
+	int i;
 
 	for (n = 0; n < MMHEAP_LOCK_BATCH && b->got < b->need; n++) {
 		while (b->idx < MMHEAP_NR_ORDERS - 1 &&
@@ -836,6 +996,17 @@ static void mmheap_pool_alloc_batch_fn(struct work_struct *work)
 		list_add_tail(&page->lru, &b->list[b->idx]);
 		b->nr[b->idx]++;
 		b->got += 1UL << mmheap_orders[b->idx];
+	}
+	if (b->pool->caching != MMHEAP_WRITECOMBINE)
+		return;
+	/* Here, not in the thread: cpa_lock is a sleeping lock on RT. */
+	for (i = 0; i < MMHEAP_NR_ORDERS; i++) {
+		if (!mmheap_pool_map_wc(&b->list[i]))
+			continue;
+		b->got -= b->nr[i] << mmheap_orders[i];
+		b->nr[i] = 0;
+		b->blocked = true;
+		mmheap_pool_free_chunks(b->pool, &b->list[i]);
 	}
 }
 
@@ -913,9 +1084,8 @@ unsigned long mmheap_pool_refill(struct mmheap_pool *pool,
 			*blocked = true;
 		for (i = 0; i < MMHEAP_NR_ORDERS; i++) {
 			list_for_each_entry(page, &b.list[i], lru) {
-				if (!init)
-					mmheap_pool_zero_chunk(page,
-							       mmheap_orders[i]);
+				mmheap_pool_zero_chunk(pool, page,
+						       mmheap_orders[i], !init);
 				cond_resched();
 			}
 		}
@@ -969,7 +1139,7 @@ static unsigned long mmheap_pool_release(struct mmheap_pool *pool,
 					 bool may_sleep)
 {
 	unsigned long freed = 0;
-	struct page *page, *tmp;
+	struct page *page;
 	int pass, i;
 
 	for (pass = 0; pass < (dirty_only ? 1 : 2); pass++) {
@@ -1008,11 +1178,7 @@ static unsigned long mmheap_pool_release(struct mmheap_pool *pool,
 					break;
 
 				mmheap_pool_account_list(&victims, -1);
-				list_for_each_entry_safe(page, tmp, &victims,
-							 lru) {
-					list_del(&page->lru);
-					__free_pages(page, order);
-				}
+				mmheap_pool_free_chunks(pool, &victims);
 				freed += n << order;
 				if (may_sleep)
 					cond_resched();
@@ -1337,6 +1503,7 @@ bool mmheap_pool_thread_running(struct mmheap_pool *pool)
 /**
  * mmheap_pool_create() - create an empty pool
  * @name: name for the refill thread and the shrinker; must outlive the pool
+ * @caching: how the owner maps the pool's pages
  * @ops: owner's hooks, may be NULL
  * @priv: owner's data, kept in pool->priv
  *
@@ -1347,6 +1514,7 @@ bool mmheap_pool_thread_running(struct mmheap_pool *pool)
  * Return: the pool, or an ERR_PTR() on failure.
  */
 struct mmheap_pool *mmheap_pool_create(const char *name,
+				       enum mmheap_caching caching,
 				       const struct mmheap_pool_ops *ops,
 				       void *priv)
 {
@@ -1358,6 +1526,7 @@ struct mmheap_pool *mmheap_pool_create(const char *name,
 		return ERR_PTR(-ENOMEM);
 
 	pool->name = name;
+	pool->caching = caching;
 	pool->ops = ops;
 	pool->priv = priv;
 	raw_spin_lock_init(&pool->lock);

@@ -45,6 +45,20 @@ enum mmheap_prefill_state {
 };
 
 /**
+ * enum mmheap_caching - how the CPU maps a pool's pages
+ * @MMHEAP_CACHED: write-back, as every page the page allocator hands out
+ * @MMHEAP_WRITECOMBINE: write-combined: on x86 the kernel's direct map of
+ *	every chunk the pool holds is switched to write-combining (and back
+ *	to write-back before the chunk leaves the pool); elsewhere the chunks
+ *	are cleaned from the CPU caches when they enter the pool. The owner
+ *	maps them write-combined wherever it maps them.
+ */
+enum mmheap_caching {
+	MMHEAP_CACHED,
+	MMHEAP_WRITECOMBINE,
+};
+
+/**
  * struct mmheap_pool_ops - hooks a pool's owner may provide
  * @state_changed: called from a work item after the prefill state
  *	changed (once for several changes in a row); may sleep
@@ -90,6 +104,7 @@ struct mmheap_pool_stats {
 /**
  * struct mmheap_pool - a pool of pre-zeroed pages
  * @name: name of the pool, used for the thread and the shrinker
+ * @caching: how its pages are mapped
  * @ops: owner's hooks, may be NULL
  * @priv: owner's data
  * @lock: protects the lists, the page counts and the request state; a raw
@@ -134,6 +149,7 @@ struct mmheap_pool_stats {
  */
 struct mmheap_pool {
 	const char *name;
+	enum mmheap_caching caching;
 	const struct mmheap_pool_ops *ops;
 	void *priv;
 
@@ -172,6 +188,7 @@ struct mmheap_pool {
 };
 
 struct mmheap_pool *mmheap_pool_create(const char *name,
+				       enum mmheap_caching caching,
 				       const struct mmheap_pool_ops *ops,
 				       void *priv);
 void mmheap_pool_destroy(struct mmheap_pool *pool);
@@ -198,6 +215,9 @@ unsigned int mmheap_pool_get_decay_ms(struct mmheap_pool *pool);
 void mmheap_pool_get_stats(struct mmheap_pool *pool,
 			   struct mmheap_pool_stats *stats);
 int mmheap_pool_order_index(unsigned int order);
+int mmheap_pool_set_wc(struct list_head *chunks);
+void mmheap_pool_free_chunks(struct mmheap_pool *pool,
+			     struct list_head *chunks);
 
 unsigned long mmheap_pool_zero_dirty(struct mmheap_pool *pool,
 				     unsigned long max_pages);

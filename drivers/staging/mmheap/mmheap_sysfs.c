@@ -30,6 +30,7 @@
 #define MMHEAP_DECAY_MS_MAX	(24U * 60 * 60 * 1000)
 
 static struct kobject *mmheap_kobj;
+static struct kobject *mmheap_uncached_kobj;
 static struct dentry *mmheap_debugfs;
 /* Orders notifications against the removal of the files. */
 static DEFINE_MUTEX(mmheap_kobj_lock);
@@ -45,10 +46,22 @@ static u64 mmheap_ram_bytes(void)
 	return (u64)totalram_pages() << PAGE_SHIFT;
 }
 
+/*
+ * The pool a file is about: /sys/kernel/mm/mmheap/uncached/ is the
+ * mmheap-uncached heap's, its parent the mmheap heap's. The kobject is set
+ * before its files exist and cleared after they are gone.
+ */
+static struct mmheap_pool *mmheap_kobj_pool(struct kobject *kobj)
+{
+	return kobj == READ_ONCE(mmheap_uncached_kobj) ? mmheap_uncached_pool :
+							  mmheap_pool;
+}
+
 static ssize_t prefill_bytes_show(struct kobject *kobj,
 				  struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%llu\n", mmheap_pool_get_prefill(mmheap_pool));
+	return sysfs_emit(buf, "%llu\n",
+			  mmheap_pool_get_prefill(mmheap_kobj_pool(kobj)));
 }
 
 static ssize_t prefill_bytes_store(struct kobject *kobj,
@@ -60,7 +73,7 @@ static ssize_t prefill_bytes_store(struct kobject *kobj,
 
 	ret = mmheap_parse_bytes(buf, &bytes);
 	if (!ret)
-		ret = mmheap_prefill(bytes);
+		ret = mmheap_prefill_pool(mmheap_kobj_pool(kobj), bytes);
 	return ret ? mmheap_bad_write(attr, ret) : count;
 }
 
@@ -69,8 +82,10 @@ static struct kobj_attribute prefill_bytes_attr = __ATTR_RW(prefill_bytes);
 static ssize_t prefill_state_show(struct kobject *kobj,
 				  struct kobj_attribute *attr, char *buf)
 {
+	struct mmheap_pool *pool = mmheap_kobj_pool(kobj);
+
 	return sysfs_emit(buf, "%s\n",
-			  mmheap_prefill_state_name(mmheap_pool_prefill_state(mmheap_pool)));
+			  mmheap_prefill_state_name(mmheap_pool_prefill_state(pool)));
 }
 
 static struct kobj_attribute prefill_state_attr = __ATTR_RO(prefill_state);
@@ -104,7 +119,7 @@ static ssize_t low_watermark_bytes_show(struct kobject *kobj,
 					struct kobj_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%llu\n",
-			  mmheap_pool_get_low_watermark(mmheap_pool));
+			  mmheap_pool_get_low_watermark(mmheap_kobj_pool(kobj)));
 }
 
 static ssize_t low_watermark_bytes_store(struct kobject *kobj,
@@ -116,7 +131,8 @@ static ssize_t low_watermark_bytes_store(struct kobject *kobj,
 
 	ret = mmheap_parse_bytes(buf, &bytes);
 	if (!ret)
-		ret = mmheap_pool_set_low_watermark(mmheap_pool, bytes);
+		ret = mmheap_pool_set_low_watermark(mmheap_kobj_pool(kobj),
+						    bytes);
 	return ret ? mmheap_bad_write(attr, ret) : count;
 }
 
@@ -126,7 +142,8 @@ static struct kobj_attribute low_watermark_bytes_attr =
 static ssize_t pool_cap_bytes_show(struct kobject *kobj,
 				   struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%llu\n", mmheap_pool_get_cap(mmheap_pool));
+	return sysfs_emit(buf, "%llu\n",
+			  mmheap_pool_get_cap(mmheap_kobj_pool(kobj)));
 }
 
 static ssize_t pool_cap_bytes_store(struct kobject *kobj,
@@ -140,7 +157,7 @@ static ssize_t pool_cap_bytes_store(struct kobject *kobj,
 	if (!ret && bytes > mmheap_ram_bytes())
 		ret = -ERANGE;
 	if (!ret)
-		ret = mmheap_pool_set_cap(mmheap_pool, bytes);
+		ret = mmheap_pool_set_cap(mmheap_kobj_pool(kobj), bytes);
 	return ret ? mmheap_bad_write(attr, ret) : count;
 }
 
@@ -149,7 +166,8 @@ static struct kobj_attribute pool_cap_bytes_attr = __ATTR_RW(pool_cap_bytes);
 static ssize_t decay_ms_show(struct kobject *kobj,
 			     struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%u\n", mmheap_pool_get_decay_ms(mmheap_pool));
+	return sysfs_emit(buf, "%u\n",
+			  mmheap_pool_get_decay_ms(mmheap_kobj_pool(kobj)));
 }
 
 static ssize_t decay_ms_store(struct kobject *kobj,
@@ -164,7 +182,7 @@ static ssize_t decay_ms_store(struct kobject *kobj,
 		ret = -ERANGE;
 	if (ret)
 		return mmheap_bad_write(attr, ret);
-	mmheap_pool_set_decay_ms(mmheap_pool, val);
+	mmheap_pool_set_decay_ms(mmheap_kobj_pool(kobj), val);
 	return count;
 }
 
@@ -201,7 +219,7 @@ static ssize_t total_pools_kb_show(struct kobject *kobj,
 {
 	struct mmheap_pool_stats st;
 
-	mmheap_pool_get_stats(mmheap_pool, &st);
+	mmheap_pool_get_stats(mmheap_kobj_pool(kobj), &st);
 	return sysfs_emit(buf, "%llu\n",
 			  (u64)(st.clean_pages + st.dirty_pages) <<
 			  (PAGE_SHIFT - 10));
@@ -215,7 +233,7 @@ static ssize_t _name##_show(struct kobject *kobj,			\
 {									\
 	struct mmheap_pool_stats st;					\
 									\
-	mmheap_pool_get_stats(mmheap_pool, &st);			\
+	mmheap_pool_get_stats(mmheap_kobj_pool(kobj), &st);		\
 	return sysfs_emit(buf, "%llu\n", (unsigned long long)(_expr));	\
 }									\
 									\
@@ -226,19 +244,29 @@ MMHEAP_STAT_ATTR(misses, st.misses);
 MMHEAP_STAT_ATTR(zeroed_bytes, st.zeroed_bytes);
 MMHEAP_STAT_ATTR(refill_us, div_u64(st.refill_ns, NSEC_PER_USEC));
 
-static struct attribute *mmheap_attrs[] = {
+/* Each pool's own: in mmheap/ for mmheap, in mmheap/uncached/ for the other. */
+static struct attribute *mmheap_pool_attrs[] = {
 	&prefill_bytes_attr.attr,
 	&prefill_state_attr.attr,
-	&prefill_max_percent_attr.attr,
 	&low_watermark_bytes_attr.attr,
 	&pool_cap_bytes_attr.attr,
 	&decay_ms_attr.attr,
-	&buffer_max_bytes_attr.attr,
 	&total_pools_kb_attr.attr,
 	&hits_attr.attr,
 	&misses_attr.attr,
 	&zeroed_bytes_attr.attr,
 	&refill_us_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group mmheap_pool_group = {
+	.attrs = mmheap_pool_attrs,
+};
+
+/* For both heaps: in mmheap/ only. */
+static struct attribute *mmheap_attrs[] = {
+	&prefill_max_percent_attr.attr,
+	&buffer_max_bytes_attr.attr,
 	NULL,
 };
 
@@ -248,12 +276,18 @@ static const struct attribute_group mmheap_group = {
 
 static const struct attribute_group *mmheap_groups[] = {
 	&mmheap_group,
+	&mmheap_pool_group,
+	NULL,
+};
+
+static const struct attribute_group *mmheap_uncached_groups[] = {
+	&mmheap_pool_group,
 	NULL,
 };
 
 static int thread_get(void *data, u64 *val)
 {
-	*val = mmheap_pool_thread_running(mmheap_pool);
+	*val = mmheap_pool_thread_running(data);
 	return 0;
 }
 
@@ -262,10 +296,10 @@ static int thread_set(void *data, u64 val)
 	if (val > 1)
 		return -EINVAL;
 	if (!val) {
-		mmheap_pool_stop_thread(mmheap_pool);
+		mmheap_pool_stop_thread(data);
 		return 0;
 	}
-	return mmheap_pool_start_thread(mmheap_pool);
+	return mmheap_pool_start_thread(data);
 }
 
 DEFINE_DEBUGFS_ATTRIBUTE(thread_fops, thread_get, thread_set, "%llu\n");
@@ -275,7 +309,7 @@ static int mmheap_pools_show(struct seq_file *m, void *v)
 	struct mmheap_pool_stats st;
 	int i;
 
-	mmheap_pool_get_stats(mmheap_pool, &st);
+	mmheap_pool_get_stats(m->private, &st);
 	seq_puts(m, "order clean_chunks clean_pages dirty_chunks dirty_pages\n");
 	for (i = 0; i < MMHEAP_NR_ORDERS; i++)
 		seq_printf(m, "%5u %12lu %11lu %12lu %11lu\n", mmheap_orders[i],
@@ -292,34 +326,59 @@ DEFINE_SHOW_ATTRIBUTE(mmheap_pools);
 
 /**
  * mmheap_sysfs_state_changed() - wake pollers of prefill_state
- * @pool: the heap's pool
+ * @pool: the pool whose state changed
  *
  * Called on every change of the prefill state.
  */
 void mmheap_sysfs_state_changed(struct mmheap_pool *pool)
 {
+	struct kobject *kobj;
+
 	mutex_lock(&mmheap_kobj_lock);
-	if (mmheap_kobj)
-		sysfs_notify(mmheap_kobj, NULL, "prefill_state");
+	kobj = pool == mmheap_uncached_pool ? mmheap_uncached_kobj :
+					      mmheap_kobj;
+	if (kobj)
+		sysfs_notify(kobj, NULL, "prefill_state");
 	mutex_unlock(&mmheap_kobj_lock);
 }
 
+/* /sys/kernel/debug/mmheap/[uncached/]: debugging controls of one pool. */
+static void mmheap_debugfs_pool(struct dentry *dir, struct mmheap_pool *pool)
+{
+	debugfs_create_file_unsafe("thread", 0600, dir, pool, &thread_fops);
+	debugfs_create_file("pools", 0400, dir, pool, &mmheap_pools_fops);
+}
+
 /**
- * mmheap_sysfs_init() - create /sys/kernel/mm/mmheap/
+ * mmheap_sysfs_init() - create /sys/kernel/mm/mmheap/ and its uncached/
  *
  * Return: 0 or a negative error code.
  */
 int mmheap_sysfs_init(void)
 {
-	struct kobject *kobj;
+	struct kobject *kobj, *uncached;
 	int ret;
 
 	kobj = kobject_create_and_add("mmheap", mm_kobj);
 	if (!kobj)
 		return -ENOMEM;
+	uncached = kobject_create_and_add("uncached", kobj);
+	if (!uncached) {
+		kobject_put(kobj);
+		return -ENOMEM;
+	}
+	/* Before its files exist, so that they find their pool. */
+	WRITE_ONCE(mmheap_uncached_kobj, uncached);
 
 	ret = sysfs_create_groups(kobj, mmheap_groups);
+	if (!ret) {
+		ret = sysfs_create_groups(uncached, mmheap_uncached_groups);
+		if (ret)
+			sysfs_remove_groups(kobj, mmheap_groups);
+	}
 	if (ret) {
+		WRITE_ONCE(mmheap_uncached_kobj, NULL);
+		kobject_put(uncached);
 		kobject_put(kobj);
 		return ret;
 	}
@@ -329,29 +388,37 @@ int mmheap_sysfs_init(void)
 
 	/* debugfs is optional: failures here are not errors. */
 	mmheap_debugfs = debugfs_create_dir("mmheap", NULL);
-	debugfs_create_file_unsafe("thread", 0600, mmheap_debugfs, NULL,
-				   &thread_fops);
-	debugfs_create_file("pools", 0400, mmheap_debugfs, NULL,
-			    &mmheap_pools_fops);
+	mmheap_debugfs_pool(mmheap_debugfs, mmheap_pool);
+	mmheap_debugfs_pool(debugfs_create_dir("uncached", mmheap_debugfs),
+			    mmheap_uncached_pool);
 	return 0;
 }
 
 /**
- * mmheap_sysfs_exit() - remove /sys/kernel/mm/mmheap/
+ * mmheap_sysfs_exit() - remove /sys/kernel/mm/mmheap/ and its uncached/
  */
 void mmheap_sysfs_exit(void)
 {
-	struct kobject *kobj;
+	struct kobject *kobj, *uncached;
 
 	debugfs_remove_recursive(mmheap_debugfs);
 	mmheap_debugfs = NULL;
-	/* No notification can use the files once this returns. */
+	/*
+	 * No notification can use the files once this returns; until the
+	 * uncached files are gone, they must still find their own pool.
+	 */
 	mutex_lock(&mmheap_kobj_lock);
 	kobj = mmheap_kobj;
+	uncached = mmheap_uncached_kobj;
 	mmheap_kobj = NULL;
 	mutex_unlock(&mmheap_kobj_lock);
-	if (kobj) {
+	if (uncached)
+		sysfs_remove_groups(uncached, mmheap_uncached_groups);
+	if (kobj)
 		sysfs_remove_groups(kobj, mmheap_groups);
-		kobject_put(kobj);
-	}
+	mutex_lock(&mmheap_kobj_lock);
+	WRITE_ONCE(mmheap_uncached_kobj, NULL);
+	mutex_unlock(&mmheap_kobj_lock);
+	kobject_put(uncached);
+	kobject_put(kobj);
 }

@@ -12,6 +12,7 @@
 #include <linux/delay.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
+#include <linux/file.h>
 #include <linux/highmem.h>
 #include <linux/iosys-map.h>
 #include <linux/jiffies.h>
@@ -77,19 +78,25 @@ static void test_pool_destroy(void *pool)
 	mmheap_pool_destroy(pool);
 }
 
-static struct mmheap_pool *test_pool(struct kunit *test)
+static struct mmheap_pool *test_pool_caching(struct kunit *test,
+					     enum mmheap_caching caching)
 {
 	struct test_ctx *ctx;
 	struct mmheap_pool *pool;
 
 	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
-	pool = mmheap_pool_create("kunit", &test_ops, ctx);
+	pool = mmheap_pool_create("kunit", caching, &test_ops, ctx);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pool);
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
 							   test_pool_destroy,
 							   pool));
 	return pool;
+}
+
+static struct mmheap_pool *test_pool(struct kunit *test)
+{
+	return test_pool_caching(test, MMHEAP_CACHED);
 }
 
 static struct test_ctx *test_pool_ctx(struct mmheap_pool *pool)
@@ -1041,6 +1048,179 @@ static void mmheap_test_heap_prefill(struct kunit *test)
 			st.target_pages);
 }
 
+/* Write-combined pools and the mmheap-uncached heap. */
+
+#ifdef CONFIG_X86
+/* The caching bits of the kernel's direct map of @page, as a 4 KiB pte's. */
+static unsigned long test_cache_bits(struct page *page)
+{
+	unsigned int level;
+	pgprotval_t val;
+	pte_t *pte;
+
+	pte = lookup_address((unsigned long)page_address(page), &level);
+	if (!pte)
+		return ~0UL;
+	val = pte_flags(*pte);
+	if (level != PG_LEVEL_4K)
+		val = protval_large_2_4k(val);
+	return val & _PAGE_CACHE_MASK;
+}
+
+/* Pages of the chunk @page whose direct map is not @mode. */
+static unsigned int test_chunk_not(struct page *page, enum page_cache_mode mode)
+{
+	unsigned long want = cachemode2protval(mode);
+	unsigned int i, bad = 0;
+
+	for (i = 0; i < compound_nr(page); i++)
+		bad += test_cache_bits(page + i) != want;
+	return bad;
+}
+#endif
+
+/* Most chunks the direct-map test follows. */
+#define TEST_WC_CHUNKS	64
+
+/*
+ * Every page on a write-combined pool's lists is mapped write-combined in
+ * the direct map; every page that leaves the pool for the page allocator
+ * (by a free above the target, a trim, the shrinker) is write-back again.
+ */
+static void mmheap_test_wc_direct_map(struct kunit *test)
+{
+#ifdef CONFIG_X86
+	struct mmheap_pool *pool = test_pool_caching(test, MMHEAP_WRITECOMBINE);
+	struct page **seen, *page;
+	unsigned int n = 0, bad, i, round;
+	bool blocked = false;
+	LIST_HEAD(taken);
+
+	seen = kunit_kcalloc(test, TEST_WC_CHUNKS, sizeof(*seen), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, seen);
+	/* Three ways out: a free above the target, a trim, the shrinker. */
+	for (round = 0; round < 3; round++) {
+		unsigned int first = n;
+
+		KUNIT_ASSERT_EQ(test, mmheap_pool_set_prefill(pool, SZ_2M + SZ_64K),
+				0);
+		mmheap_pool_refill(pool, ULONG_MAX, &blocked);
+		KUNIT_ASSERT_FALSE(test, blocked);
+		for (i = 0; i < MMHEAP_NR_ORDERS; i++)
+			mmheap_pool_take(pool, i, UINT_MAX, &taken);
+		bad = 0;
+		list_for_each_entry(page, &taken, lru) {
+			KUNIT_ASSERT_LT(test, n, TEST_WC_CHUNKS);
+			seen[n++] = page;
+			bad += test_chunk_not(page, _PAGE_CACHE_MODE_WC);
+		}
+		KUNIT_EXPECT_GT(test, n - first, 0U);
+		KUNIT_EXPECT_EQ_MSG(test, bad, 0U,
+				    "pooled pages not write-combined");
+		if (round == 0) {
+			mmheap_pool_set_prefill(pool, 0);
+			mmheap_pool_put_list(pool, &taken, false);
+		} else {
+			mmheap_pool_put_list(pool, &taken, true);
+			mmheap_pool_set_prefill(pool, 0);
+			if (round == 1)
+				mmheap_pool_trim(pool, ULONG_MAX);
+			else
+				mmheap_pool_shrink_scan(pool, ULONG_MAX);
+		}
+		KUNIT_EXPECT_EQ(test, test_pool_pages(pool), 0UL);
+		bad = 0;
+		for (i = first; i < n; i++)
+			bad += test_chunk_not(seen[i], _PAGE_CACHE_MODE_WB);
+		KUNIT_EXPECT_EQ_MSG(test, bad, 0U,
+				    "round %u: pages given back write-combined",
+				    round);
+	}
+#else
+	kunit_skip(test,
+		   "the direct map is switched to write-combining on x86 only");
+#endif
+}
+
+/*
+ * A write-combined pool's chunks are zero, new ones and freed ones alike:
+ * the thread zeroes them through the write-combined mapping.
+ */
+static void mmheap_test_wc_zeroed(struct kunit *test)
+{
+	struct mmheap_pool *pool = test_pool_caching(test, MMHEAP_WRITECOMBINE);
+	bool blocked = false;
+	struct page *page;
+	LIST_HEAD(taken);
+	int round;
+
+	KUNIT_ASSERT_EQ(test, mmheap_pool_set_prefill(pool, SZ_2M), 0);
+	KUNIT_EXPECT_EQ(test, mmheap_pool_refill(pool, ULONG_MAX, &blocked),
+			512UL);
+	for (round = 0; round < 2; round++) {
+		KUNIT_ASSERT_EQ(test, mmheap_pool_take(pool, IDX_1M, 2, &taken),
+				2U);
+		list_for_each_entry(page, &taken, lru) {
+			KUNIT_EXPECT_TRUE(test, test_chunk_is_zero(page, 8));
+			test_fill_chunk(page, 8, 0x5a);
+		}
+		/* Still the target: the pool keeps them, dirty. */
+		mmheap_pool_put_list(pool, &taken, false);
+		KUNIT_EXPECT_EQ(test, mmheap_pool_zero_dirty(pool, ULONG_MAX),
+				512UL);
+	}
+}
+
+/*
+ * /dev/dma_heap/mmheap-uncached: its buffers come out zero, from the right
+ * pool, and (on x86) mapped write-combined in the kernel's direct map;
+ * released with no request outstanding, they go back write-back.
+ */
+static void mmheap_test_uncached_heap(struct kunit *test)
+{
+	unsigned long len = 2 * SZ_1M + SZ_64K + SZ_4K;
+	struct mmheap_pool_stats st0, st;
+	struct dma_buf *dmabuf;
+	struct page **pages;
+	struct sg_table *table;
+	struct scatterlist *sg;
+	unsigned int n = 0;
+	int i;
+
+	if (!mmheap_uncached_heap)
+		kunit_skip(test, "the mmheap-uncached heap did not initialise");
+	pages = kunit_kcalloc(test, len >> PAGE_SHIFT, sizeof(*pages),
+			      GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	mmheap_pool_get_stats(mmheap_uncached_pool, &st0);
+	dmabuf = mmheap_allocate(mmheap_uncached_heap, len,
+				 O_RDWR | O_CLOEXEC, 0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+	table = mmheap_buffer_table(dmabuf);
+	for_each_sgtable_sg(table, sg, i)
+		pages[n++] = sg_page(sg);
+	/* Every chunk came from this heap's pool or was counted as a miss. */
+	mmheap_pool_get_stats(mmheap_uncached_pool, &st);
+	KUNIT_EXPECT_EQ(test, (st.hits - st0.hits) + (st.misses - st0.misses),
+			(u64)n);
+#ifdef CONFIG_X86
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, test_chunk_not(pages[i],
+						     _PAGE_CACHE_MODE_WC), 0U);
+#endif
+	KUNIT_EXPECT_TRUE(test, test_buf_is_zero(dmabuf));
+	dma_buf_put(dmabuf);
+	/* A kthread's last fput() is deferred to a work item: run it. */
+	flush_delayed_fput();
+#ifdef CONFIG_X86
+	if (!mmheap_pool_target(mmheap_uncached_pool))
+		for (i = 0; i < n; i++)
+			KUNIT_EXPECT_EQ(test, test_chunk_not(pages[i],
+							     _PAGE_CACHE_MODE_WB),
+					0U);
+#endif
+}
+
 static struct kunit_case mmheap_test_cases[] = {
 	KUNIT_CASE(mmheap_test_put_zero_take),
 	KUNIT_CASE(mmheap_test_put_above_target),
@@ -1064,6 +1244,9 @@ static struct kunit_case mmheap_test_cases[] = {
 	KUNIT_CASE(mmheap_test_prefill_max),
 	KUNIT_CASE(mmheap_test_heap_alloc_release),
 	KUNIT_CASE(mmheap_test_heap_prefill),
+	KUNIT_CASE(mmheap_test_wc_direct_map),
+	KUNIT_CASE(mmheap_test_wc_zeroed),
+	KUNIT_CASE(mmheap_test_uncached_heap),
 	{}
 };
 

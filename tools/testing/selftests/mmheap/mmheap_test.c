@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mmheap selftest: drives /sys/kernel/mm/mmheap/ and /dev/dma_heap/mmheap
+ * mmheap selftest: drives /sys/kernel/mm/mmheap/ and /dev/dma_heap/mmheap,
+ * then /sys/kernel/mm/mmheap/uncached/ and /dev/dma_heap/mmheap-uncached,
  * the way a camera HAL does (prefill, wait on prefill_state with poll(),
  * allocate), and checks what the HAL relies on: every byte it gets is
  * zero, the statistics tell the truth, bad writes change nothing, and the
@@ -59,17 +60,49 @@
 
 #include "../kselftest.h"
 
-#define SYSFS_DIR	"/sys/kernel/mm/mmheap/"
+#define SYSFS_TOP	"/sys/kernel/mm/mmheap/"
 #define DEBUGFS_MNT	"/sys/kernel/debug"
-#define DEBUGFS_DIR	DEBUGFS_MNT "/mmheap/"
-#define THREAD_FILE	DEBUGFS_DIR "thread"
-#define POOLS_FILE	DEBUGFS_DIR "pools"
+#define DEBUGFS_TOP	DEBUGFS_MNT "/mmheap/"
+/* A name starting with "debugfs:" is a file in the heap's debugfs directory. */
+#define THREAD_FILE	"debugfs:thread"
+#define POOLS_FILE	"debugfs:pools"
 #define MEM_ACCT_FILE	"/sys/module/mmheap/parameters/mem_accounting"
-#define HEAP_PATH	"/dev/dma_heap/mmheap"
 #define CGROUP_MNT	"/sys/fs/cgroup"
-/* The comm of the heap's refill kthread ("%s_refill" of the pool name). */
-#define THREAD_COMM	"mmheap_refill"
 #define DEBUGFS_MAGIC_NR 0x64626720
+
+/*
+ * Every case runs on each heap in turn, with its own pool, sysfs and
+ * debugfs directories and refill kthread ("%s_refill" of the pool name).
+ */
+struct heap_under_test {
+	const char *name;
+	const char *sysfs_dir;
+	const char *debugfs_dir;
+	const char *dev;
+	const char *comm;
+};
+
+static const struct heap_under_test heaps[] = {
+	{ "mmheap", SYSFS_TOP, DEBUGFS_TOP, "/dev/dma_heap/mmheap",
+	  "mmheap_refill" },
+	{ "mmheap-uncached", SYSFS_TOP "uncached/", DEBUGFS_TOP "uncached/",
+	  "/dev/dma_heap/mmheap-uncached", "mmheap-uncached_refill" },
+};
+
+static const struct heap_under_test *cur = &heaps[0];
+
+#define SYSFS_DIR	(cur->sysfs_dir)
+#define DEBUGFS_DIR	(cur->debugfs_dir)
+#define HEAP_PATH	(cur->dev)
+#define THREAD_COMM	(cur->comm)
+
+/* Every result says which heap it is about. */
+#define ksft_test_result_pass(fmt, ...) \
+	ksft_test_result_pass("%s: " fmt, cur->name, ##__VA_ARGS__)
+#define ksft_test_result_fail(fmt, ...) \
+	ksft_test_result_fail("%s: " fmt, cur->name, ##__VA_ARGS__)
+#define ksft_test_result_skip(fmt, ...) \
+	ksft_test_result_skip("%s: " fmt, cur->name, ##__VA_ARGS__)
 
 #define SZ_1M		(1024ULL * 1024)
 #define PREFILL_SIZE	(16 * SZ_1M)
@@ -110,12 +143,32 @@ static const char * const saved_names[] = {
 
 static char saved_vals[ARRAY_SIZE(saved_names)][64];
 
-/* A name without a leading '/' is a file in SYSFS_DIR. */
+/* The files that set limits for both heaps, in SYSFS_TOP only. */
+static const char * const global_files[] = {
+	"prefill_max_percent", "buffer_max_bytes",
+};
+
+/*
+ * A name without a leading '/' is a file in the heap's SYSFS_DIR (or in
+ * SYSFS_TOP for both heaps' limits), or with "debugfs:" in its DEBUGFS_DIR.
+ */
 static const char *path_of(const char *name, char *buf, size_t len)
 {
+	unsigned int i;
+
 	if (name[0] == '/')
 		return name;
-	snprintf(buf, len, SYSFS_DIR "%s", name);
+	if (!strncmp(name, "debugfs:", 8)) {
+		snprintf(buf, len, "%s%s", DEBUGFS_DIR, name + 8);
+		return buf;
+	}
+	for (i = 0; i < ARRAY_SIZE(global_files); i++) {
+		if (!strcmp(name, global_files[i])) {
+			snprintf(buf, len, SYSFS_TOP "%s", name);
+			return buf;
+		}
+	}
+	snprintf(buf, len, "%s%s", SYSFS_DIR, name);
 	return buf;
 }
 
@@ -215,13 +268,13 @@ struct pools {
 
 static int read_pools(struct pools *p)
 {
-	char buf[4096], *line, *save;
+	char buf[4096], path[256], *line, *save;
 	size_t len = 0;
 	int fd, rows = 0;
 	ssize_t n;
 
 	memset(p, 0, sizeof(*p));
-	fd = open(POOLS_FILE, O_RDONLY);
+	fd = open(path_of(POOLS_FILE, path, sizeof(path)), O_RDONLY);
 	if (fd < 0)
 		return -errno;
 	while (len < sizeof(buf) - 1 &&
@@ -332,6 +385,7 @@ static int heap_alloc(int heap_fd, uint64_t len, int *buf_fd)
 		.heap_flags = 0,
 	};
 
+	*buf_fd = -1;
 	if (ioctl(heap_fd, DMA_HEAP_IOCTL_ALLOC, &data) < 0)
 		return -errno;
 	*buf_fd = data.fd;
@@ -415,9 +469,10 @@ static int state_read(int fd, char *buf, size_t len)
 
 static int state_open(char *buf, size_t len)
 {
+	char path[256];
 	int fd, ret;
 
-	fd = open(SYSFS_DIR "prefill_state", O_RDONLY);
+	fd = open(path_of("prefill_state", path, sizeof(path)), O_RDONLY);
 	if (fd < 0)
 		return -errno;
 	ret = state_read(fd, buf, len);
@@ -509,9 +564,10 @@ static int state_wait_fd(int fd, bool armed, const char *want,
 static int state_wait(const char *want, int timeout_ms, char *trail,
 		      size_t tlen)
 {
+	char path[256];
 	int fd, ret;
 
-	fd = open(SYSFS_DIR "prefill_state", O_RDONLY);
+	fd = open(path_of("prefill_state", path, sizeof(path)), O_RDONLY);
 	if (fd < 0)
 		return -errno;
 	ret = state_wait_fd(fd, false, want, timeout_ms, trail, tlen);
@@ -744,6 +800,7 @@ static void restore_state(void)
 /* Mounts debugfs if needed; sets have_debugfs or says why not. */
 static void setup_debugfs(void)
 {
+	char path[256];
 	struct statfs sfs;
 
 	if (statfs(DEBUGFS_MNT, &sfs) || sfs.f_type != DEBUGFS_MAGIC_NR) {
@@ -756,7 +813,8 @@ static void setup_debugfs(void)
 		mounted_debugfs = true;
 	}
 	debugfs_up = true;
-	if (access(THREAD_FILE, W_OK) || access(POOLS_FILE, R_OK)) {
+	if (access(path_of(THREAD_FILE, path, sizeof(path)), W_OK) ||
+	    access(path_of(POOLS_FILE, path, sizeof(path)), R_OK)) {
 		snprintf(no_debugfs, sizeof(no_debugfs), "%s: %s", DEBUGFS_DIR,
 			 strerror(errno));
 		return;
@@ -790,7 +848,7 @@ static void test_interface(void)
 	for (i = 0; i < ARRAY_SIZE(gone_files); i++)
 		if (!access(path_of(gone_files[i], path, sizeof(path)), F_OK))
 			list_add(present, sizeof(present), ",", gone_files[i]);
-	if (!stat(SYSFS_DIR "prefill_state", &stt))
+	if (!stat(path_of("prefill_state", path, sizeof(path)), &stt))
 		ro = (stt.st_mode & 0777) == 0444;
 	ksft_test_result(!missing[0] && !present[0] && ro,
 			 "sysfs has the %zu files of the ABI (missing: %s), none of the removed ones (present: %s), prefill_state 0444: %s\n",
@@ -1674,7 +1732,7 @@ static void test_bad_writes(void)
 		unsigned int j, k;
 		int ret;
 
-		if (!strncmp(bw->file, DEBUGFS_DIR, strlen(DEBUGFS_DIR)) &&
+		if (!strncmp(bw->file, "debugfs:", 8) &&
 		    !have_debugfs) {
 			ksft_test_result_skip("%s refuses %s: %s\n",
 					      bw->file, bw->why,
@@ -2031,31 +2089,14 @@ cleanup:
 #define NR_HOSTILE	3
 #define NR_MEMCG	1
 
-int main(void)
+/* Every case of one heap, with its tunables saved and restored. */
+static void run_heap(int heap_fd)
 {
-	int heap_fd;
-
-	ksft_print_header();
-
-	if (access(SYSFS_DIR, F_OK))
-		ksft_exit_skip("%s missing: kernel built without CONFIG_MMHEAP?\n",
-			       SYSFS_DIR);
-	if (geteuid())
-		ksft_exit_skip("needs root to write %s\n", SYSFS_DIR);
-	heap_fd = open(HEAP_PATH, O_RDONLY | O_CLOEXEC);
-	if (heap_fd < 0)
-		ksft_exit_skip("cannot open %s: %s\n", HEAP_PATH, strerror(errno));
-
-	page_size = sysconf(_SC_PAGESIZE);
-	ksft_set_plan(NR_INTERFACE + NR_BASIC + NR_PREFILLED + NR_MISSES + NR_ZERO +
-		      NR_CONSUMED + NR_BLOCKED + NR_FREE + NR_DECAY +
-		      NR_DRAIN + NR_THREAD + NR_READS +
-		      ARRAY_SIZE(bad_writes) + NR_HOSTILE + NR_MEMCG);
-
+	have_debugfs = false;
 	setup_debugfs();
 	if (!have_debugfs)
-		ksft_print_msg("skipping what needs %s: %s\n", DEBUGFS_DIR,
-			       no_debugfs);
+		ksft_print_msg("%s: skipping what needs %s: %s\n", cur->name,
+			       DEBUGFS_DIR, no_debugfs);
 	save_state();
 	/* Keep a prefill from decaying away while the test looks at it. */
 	sysfs_write_u64("decay_ms", LONG_DECAY_MS);
@@ -2081,7 +2122,47 @@ int main(void)
 	test_memcg();
 
 	restore_state();
-	close(heap_fd);
+}
+
+int main(void)
+{
+	unsigned int nr_heap = NR_INTERFACE + NR_BASIC + NR_PREFILLED +
+			       NR_MISSES + NR_ZERO + NR_CONSUMED + NR_BLOCKED +
+			       NR_FREE + NR_DECAY + NR_DRAIN + NR_THREAD +
+			       NR_READS + ARRAY_SIZE(bad_writes) + NR_HOSTILE +
+			       NR_MEMCG;
+	unsigned int h, i;
+	int heap_fd;
+
+	ksft_print_header();
+
+	if (access(SYSFS_TOP, F_OK))
+		ksft_exit_skip("%s missing: kernel built without CONFIG_MMHEAP?\n",
+			       SYSFS_TOP);
+	if (geteuid())
+		ksft_exit_skip("needs root to write %s\n", SYSFS_TOP);
+
+	page_size = sysconf(_SC_PAGESIZE);
+	ksft_set_plan(nr_heap * ARRAY_SIZE(heaps));
+
+	for (h = 0; h < ARRAY_SIZE(heaps); h++) {
+		cur = &heaps[h];
+		ksft_print_msg("=== heap %s: %s, %s\n", cur->name, cur->dev,
+			       cur->sysfs_dir);
+		heap_fd = open(HEAP_PATH, O_RDONLY | O_CLOEXEC);
+		if (heap_fd < 0) {
+			/* A kernel with mmheap has both heaps: that fails. */
+			int err = errno;
+
+			for (i = 0; i < nr_heap; i++)
+				ksft_test_result_fail("cannot open %s: %s\n",
+						      HEAP_PATH, strerror(err));
+			continue;
+		}
+		run_heap(heap_fd);
+		close(heap_fd);
+	}
+
 	if (mounted_debugfs)
 		umount(DEBUGFS_MNT);
 	ksft_finished();
