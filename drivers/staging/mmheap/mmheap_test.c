@@ -1067,20 +1067,25 @@ static unsigned long test_cache_bits(struct page *page)
 	return val & _PAGE_CACHE_MASK;
 }
 
-/* Pages of the chunk @page whose direct map is not @mode. */
-static unsigned int test_chunk_not(struct page *page, enum page_cache_mode mode)
+/*
+ * How many of the @n pages whose direct map is not @mode. Pages, not
+ * chunks: a freed chunk is no longer compound, so its size must be noted
+ * while it is held.
+ */
+static unsigned int test_pages_not(struct page **pages, unsigned int n,
+				   enum page_cache_mode mode)
 {
 	unsigned long want = cachemode2protval(mode);
 	unsigned int i, bad = 0;
 
-	for (i = 0; i < compound_nr(page); i++)
-		bad += test_cache_bits(page + i) != want;
+	for (i = 0; i < n; i++)
+		bad += test_cache_bits(pages[i]) != want;
 	return bad;
 }
 #endif
 
-/* Most chunks the direct-map test follows. */
-#define TEST_WC_CHUNKS	64
+/* Most pages the direct-map test follows: 3 rounds of 2 MiB + 64 KiB. */
+#define TEST_WC_PAGES	(3 * (512 + 16))
 
 /*
  * Every page on a write-combined pool's lists is mapped write-combined in
@@ -1092,11 +1097,11 @@ static void mmheap_test_wc_direct_map(struct kunit *test)
 #ifdef CONFIG_X86
 	struct mmheap_pool *pool = test_pool_caching(test, MMHEAP_WRITECOMBINE);
 	struct page **seen, *page;
-	unsigned int n = 0, bad, i, round;
+	unsigned int n = 0, round, i;
 	bool blocked = false;
 	LIST_HEAD(taken);
 
-	seen = kunit_kcalloc(test, TEST_WC_CHUNKS, sizeof(*seen), GFP_KERNEL);
+	seen = kunit_kcalloc(test, TEST_WC_PAGES, sizeof(*seen), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, seen);
 	/* Three ways out: a free above the target, a trim, the shrinker. */
 	for (round = 0; round < 3; round++) {
@@ -1108,15 +1113,16 @@ static void mmheap_test_wc_direct_map(struct kunit *test)
 		KUNIT_ASSERT_FALSE(test, blocked);
 		for (i = 0; i < MMHEAP_NR_ORDERS; i++)
 			mmheap_pool_take(pool, i, UINT_MAX, &taken);
-		bad = 0;
 		list_for_each_entry(page, &taken, lru) {
-			KUNIT_ASSERT_LT(test, n, TEST_WC_CHUNKS);
-			seen[n++] = page;
-			bad += test_chunk_not(page, _PAGE_CACHE_MODE_WC);
+			KUNIT_ASSERT_LE(test, n + compound_nr(page),
+					(unsigned long)TEST_WC_PAGES);
+			for (i = 0; i < compound_nr(page); i++)
+				seen[n++] = page + i;
 		}
-		KUNIT_EXPECT_GT(test, n - first, 0U);
-		KUNIT_EXPECT_EQ_MSG(test, bad, 0U,
-				    "pooled pages not write-combined");
+		KUNIT_EXPECT_EQ(test, n - first, 512U + 16);
+		KUNIT_EXPECT_EQ_MSG(test, test_pages_not(seen + first, n - first,
+							 _PAGE_CACHE_MODE_WC),
+				    0U, "pooled pages not write-combined");
 		if (round == 0) {
 			mmheap_pool_set_prefill(pool, 0);
 			mmheap_pool_put_list(pool, &taken, false);
@@ -1129,11 +1135,9 @@ static void mmheap_test_wc_direct_map(struct kunit *test)
 				mmheap_pool_shrink_scan(pool, ULONG_MAX);
 		}
 		KUNIT_EXPECT_EQ(test, test_pool_pages(pool), 0UL);
-		bad = 0;
-		for (i = first; i < n; i++)
-			bad += test_chunk_not(seen[i], _PAGE_CACHE_MODE_WB);
-		KUNIT_EXPECT_EQ_MSG(test, bad, 0U,
-				    "round %u: pages given back write-combined",
+		KUNIT_EXPECT_EQ_MSG(test, test_pages_not(seen + first, n - first,
+							 _PAGE_CACHE_MODE_WB),
+				    0U, "round %u: pages given back write-combined",
 				    round);
 	}
 #else
@@ -1184,7 +1188,7 @@ static void mmheap_test_uncached_heap(struct kunit *test)
 	struct page **pages;
 	struct sg_table *table;
 	struct scatterlist *sg;
-	unsigned int n = 0;
+	unsigned int n = 0, chunks = 0, j;
 	int i;
 
 	if (!mmheap_uncached_heap)
@@ -1197,16 +1201,18 @@ static void mmheap_test_uncached_heap(struct kunit *test)
 				 O_RDWR | O_CLOEXEC, 0);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
 	table = mmheap_buffer_table(dmabuf);
-	for_each_sgtable_sg(table, sg, i)
-		pages[n++] = sg_page(sg);
+	for_each_sgtable_sg(table, sg, i) {
+		for (j = 0; j < sg->length >> PAGE_SHIFT; j++)
+			pages[n++] = sg_page(sg) + j;
+		chunks++;
+	}
+	KUNIT_EXPECT_EQ(test, n, len >> PAGE_SHIFT);
 	/* Every chunk came from this heap's pool or was counted as a miss. */
 	mmheap_pool_get_stats(mmheap_uncached_pool, &st);
 	KUNIT_EXPECT_EQ(test, (st.hits - st0.hits) + (st.misses - st0.misses),
-			(u64)n);
+			(u64)chunks);
 #ifdef CONFIG_X86
-	for (i = 0; i < n; i++)
-		KUNIT_EXPECT_EQ(test, test_chunk_not(pages[i],
-						     _PAGE_CACHE_MODE_WC), 0U);
+	KUNIT_EXPECT_EQ(test, test_pages_not(pages, n, _PAGE_CACHE_MODE_WC), 0U);
 #endif
 	KUNIT_EXPECT_TRUE(test, test_buf_is_zero(dmabuf));
 	dma_buf_put(dmabuf);
@@ -1214,10 +1220,9 @@ static void mmheap_test_uncached_heap(struct kunit *test)
 	flush_delayed_fput();
 #ifdef CONFIG_X86
 	if (!mmheap_pool_target(mmheap_uncached_pool))
-		for (i = 0; i < n; i++)
-			KUNIT_EXPECT_EQ(test, test_chunk_not(pages[i],
-							     _PAGE_CACHE_MODE_WB),
-					0U);
+		KUNIT_EXPECT_EQ(test,
+				test_pages_not(pages, n, _PAGE_CACHE_MODE_WB),
+				0U);
 #endif
 }
 
