@@ -74,8 +74,9 @@ if [ -z "$BENCH_AGAINST" ]; then
 	echo "=== UML (native-speed kernel code)"
 	uml_run "$U/linux" ""
 	cat "$LOGDIR/bench-uml.txt"
-	python3 "$HARNESS/bench/table.py" qemu="$LOGDIR/bench-qemu.txt" uml="$LOGDIR/bench-uml.txt"
-	note "raw figures: $LOGDIR/bench-qemu.txt, $LOGDIR/bench-uml.txt"
+	python3 "$HARNESS/bench/table.py" --csv "$LOGDIR/bench.csv" \
+		qemu="$LOGDIR/bench-qemu.txt" uml="$LOGDIR/bench-uml.txt" | tee "$LOGDIR/bench.md"
+	note "raw figures: $LOGDIR/bench-qemu.txt, $LOGDIR/bench-uml.txt, $LOGDIR/bench.csv; table: $LOGDIR/bench.md"
 	exit 0
 fi
 
@@ -109,6 +110,7 @@ for round in $(seq 1 "$BENCH_ROUNDS"); do
 		"uml-head-r$round=$LOGDIR/bench-uml-head-r$round.txt"
 		"uml-against-r$round=$LOGDIR/bench-uml-against-r$round.txt")
 done
-python3 "$HARNESS/bench/table.py" "${args[@]}" | tee "$LOGDIR/bench-against.md"
+python3 "$HARNESS/bench/table.py" --csv "$LOGDIR/bench-against.csv" "${args[@]}" |
+	tee "$LOGDIR/bench-against.md"
 note "against: $BENCH_AGAINST = $(git -C "$AWT" log --oneline -1)"
-note "raw figures: $LOGDIR/bench-{qemu,uml}-{head,against}-r*.txt; table: $LOGDIR/bench-against.md"
+note "raw figures: $LOGDIR/bench-{qemu,uml}-{head,against}-r*.txt, $LOGDIR/bench-against.csv; table: $LOGDIR/bench-against.md"

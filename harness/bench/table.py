@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Print heapbench's p50 figures as Markdown tables.
 
-    table.py LABEL=FILE [LABEL=FILE ...]
+    table.py [--csv OUT.csv] LABEL=FILE [LABEL=FILE ...]
 
 A label is ENV or ENV-VERSION-rROUND (bench.sh's BENCH_AGAINST run:
 qemu-head-r1, qemu-against-r1, ...). One table per ENV; a cell reads
@@ -11,6 +11,10 @@ mmheap's own, from its tracepoint; the system heap has none). With head
 and against columns, a last column gives head/against of the medians over
 the rounds, for the ioctl and the in-kernel time. The bw:<heap> cases, CPU
 write bandwidth through mmap(), get a table of their own, in MB/s.
+
+--csv writes every raw per-iteration figure of every file, one a row:
+label,record,case,size_mib,iter,metric,value (record raw: alloc_ns and
+free_ns of the ioctl and close(); kraw: kernel_ns; bwraw: write_ns).
 """
 import re
 import statistics
@@ -37,6 +41,28 @@ def parse(path):
     return out
 
 
+def write_csv(out, runs):
+    """Every raw per-iteration figure of every run, one a row."""
+    import csv
+    with open(out, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["label", "record", "case", "size_mib", "iter", "metric",
+                    "value"])
+        for label, path in runs:
+            with open(path, encoding="utf-8", errors="replace") as log:
+                for line in log:
+                    tag, _, rest = line.strip().partition(" ")
+                    if tag not in ("raw", "kraw", "bwraw"):
+                        continue
+                    kv = dict(re.findall(r"(\w+)=(\S+)", rest))
+                    for metric in ("alloc_ns", "free_ns", "kernel_ns",
+                                   "write_ns", "prefill_wait_ns"):
+                        if metric in kv:
+                            w.writerow([label, tag, kv["case"],
+                                        kv["size_mib"], kv["iter"], metric,
+                                        kv[metric]])
+
+
 def us(ns):
     if ns is None:
         return "-"
@@ -52,11 +78,18 @@ def ratio(a, b):
 
 def main(argv):
     runs = []
+    paths = []
+    csv_out = None
+    if len(argv) >= 2 and argv[0] == "--csv":
+        csv_out, argv = argv[1], argv[2:]
     for arg in argv:
         label, sep, path = arg.partition("=")
         if not sep:
             sys.exit(f"table.py: {arg}: want LABEL=FILE")
         runs.append((label, parse(path)))
+        paths.append((label, path))
+    if csv_out:
+        write_csv(csv_out, paths)
     envs = []
     for label, _ in runs:
         env = label.split("-")[0]

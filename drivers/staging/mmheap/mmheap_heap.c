@@ -153,17 +153,6 @@ static void mmheap_detach(struct dma_buf *dmabuf,
 	kfree(a);
 }
 
-/*
- * The uncached heap's pages are never in a CPU cache (see mmheap_pool_set_wc()):
- * mapping them for a device needs no cache maintenance.
- */
-static unsigned long mmheap_dma_attrs(struct dma_buf *dmabuf)
-{
-	struct mmheap_buffer *buffer = dmabuf->priv;
-
-	return buffer->uncached ? DMA_ATTR_SKIP_CPU_SYNC : 0;
-}
-
 static struct sg_table *mmheap_map_dma_buf(struct dma_buf_attachment *attachment,
 					   enum dma_data_direction direction)
 {
@@ -171,8 +160,7 @@ static struct sg_table *mmheap_map_dma_buf(struct dma_buf_attachment *attachment
 	struct sg_table *table = a->table;
 	int ret;
 
-	ret = dma_map_sgtable(attachment->dev, table, direction,
-			      mmheap_dma_attrs(attachment->dmabuf));
+	ret = dma_map_sgtable(attachment->dev, table, direction, 0);
 	if (ret)
 		return ERR_PTR(ret);
 
@@ -187,8 +175,7 @@ static void mmheap_unmap_dma_buf(struct dma_buf_attachment *attachment,
 	struct mmheap_attachment *a = attachment->priv;
 
 	a->mapped = false;
-	dma_unmap_sgtable(attachment->dev, table, direction,
-			  mmheap_dma_attrs(attachment->dmabuf));
+	dma_unmap_sgtable(attachment->dev, table, direction, 0);
 }
 
 static int mmheap_begin_cpu_access(struct dma_buf *dmabuf,
@@ -196,10 +183,6 @@ static int mmheap_begin_cpu_access(struct dma_buf *dmabuf,
 {
 	struct mmheap_buffer *buffer = dmabuf->priv;
 	struct mmheap_attachment *a;
-
-	/* Write-combined: nothing the CPU reads can be stale in its caches. */
-	if (buffer->uncached)
-		return 0;
 
 	mutex_lock(&buffer->lock);
 
@@ -223,9 +206,8 @@ static int mmheap_end_cpu_access(struct dma_buf *dmabuf,
 	struct mmheap_attachment *a;
 
 	if (buffer->uncached) {
-		/* Write-combined: drain the write-combining buffers, no more. */
+		/* Drain the write-combining buffers before a device reads. */
 		wmb();
-		return 0;
 	}
 
 	mutex_lock(&buffer->lock);
@@ -422,6 +404,8 @@ static int mmheap_gather(struct mmheap_pool *pool, unsigned long len,
 {
 	bool account = READ_ONCE(mmheap_mem_accounting);
 	gfp_t acct = account ? __GFP_ACCOUNT : 0;
+	/* A highmem page's kmap would be a second, cached, mapping. */
+	gfp_t nohigh = pool->caching == MMHEAP_WRITECOMBINE ? __GFP_HIGHMEM : 0;
 	unsigned long remaining = len;
 	struct page *page;
 	unsigned int i, got;
@@ -455,8 +439,9 @@ static int mmheap_gather(struct mmheap_pool *pool, unsigned long len,
 			 */
 			if (fatal_signal_pending(current))
 				return -EINTR;
-			page = alloc_pages((order ? MMHEAP_HIGH_ORDER_GFP :
-					    MMHEAP_LOW_ORDER_GFP) | acct, order);
+			page = alloc_pages(((order ? MMHEAP_HIGH_ORDER_GFP :
+					     MMHEAP_LOW_ORDER_GFP) | acct) & ~nohigh,
+					   order);
 			if (!page)
 				break;
 			list_add_tail(&page->lru, fresh);
@@ -515,11 +500,12 @@ VISIBLE_IF_KUNIT struct dma_buf *mmheap_allocate(struct dma_heap *heap,
 	if (!ret && !list_empty(&fresh))
 		ret = mmheap_pool_set_wc(&fresh);
 	if (ret) {
-		/* Still write-back, and charged by __GFP_ACCOUNT: freed as is. */
-		list_for_each_entry_safe(page, tmp, &fresh, lru) {
-			list_del(&page->lru);
-			__free_pages(page, compound_order(page));
-		}
+		/*
+		 * A failed switch may have left pages write-combined: back to
+		 * write-back first (harmless on the others). __GFP_ACCOUNT's
+		 * charge goes with the pages.
+		 */
+		mmheap_pool_free_chunks(pool, &fresh);
 		goto give_back;
 	}
 	list_splice_tail(&fresh, &pages);
@@ -657,7 +643,9 @@ int mmheap_prefill_pool(struct mmheap_pool *pool, u64 bytes)
 {
 	u64 max;
 
-	if (!pool)
+	/* A pool with no heap to allocate from is not filled. */
+	if (!pool || (pool == mmheap_uncached_pool &&
+		      !READ_ONCE(mmheap_uncached_heap)))
 		return -ENODEV;
 	max = mmheap_prefill_max(mmheap_ram_bytes(),
 				 READ_ONCE(mmheap_prefill_max_percent));
@@ -695,7 +683,8 @@ EXPORT_SYMBOL_GPL(mmheap_prefill);
  * same as a write to /sys/kernel/mm/mmheap/uncached/prefill_bytes. The two
  * requests are independent.
  *
- * Return: as mmheap_prefill().
+ * Return: as mmheap_prefill(); -ENODEV also where the architecture cannot
+ * have the uncached heap (see mmheap_pool_wc_supported()).
  */
 int mmheap_prefill_uncached(u64 bytes)
 {
@@ -747,8 +736,10 @@ void __init mmheap_boot_prefill_apply(void)
  * Sets the default buffer size limit (a quarter of RAM) and adds
  * /dev/dma_heap/mmheap, served from mmheap_pool, and
  * /dev/dma_heap/mmheap-uncached, served from mmheap_uncached_pool. Both
- * pools must be set up. A heap cannot be removed once added, so if the
- * second cannot be added, the first works without it (and says so).
+ * mmheap_pool must be set up; mmheap-uncached is added if
+ * mmheap_uncached_pool is. A heap cannot be removed once added, so if the
+ * second cannot be added, the first works without it (and says so), and
+ * the second pool's thread is stopped.
  *
  * Return: 0 or the error from dma_heap_add() for /dev/dma_heap/mmheap.
  */
@@ -768,13 +759,16 @@ int __init mmheap_heap_add(void)
 		return PTR_ERR(heap);
 	mmheap_heap = heap;
 
+	if (!mmheap_uncached_pool)
+		return 0;
 	exp_info.name = "mmheap-uncached";
 	exp_info.priv = mmheap_uncached_pool;
 	heap = dma_heap_add(&exp_info);
 	if (IS_ERR(heap)) {
 		pr_err("no mmheap-uncached heap: %ld\n", PTR_ERR(heap));
+		mmheap_pool_stop_thread(mmheap_uncached_pool);
 		return 0;
 	}
-	mmheap_uncached_heap = heap;
+	WRITE_ONCE(mmheap_uncached_heap, heap);
 	return 0;
 }

@@ -8,7 +8,8 @@
  * sit on the pool engine (mmheap_pool.c); this file ties them together, so
  * that the heap never calls into its own user interface. Two pools, each
  * with its own refill thread: one for /dev/dma_heap/mmheap, write-back, and
- * one for /dev/dma_heap/mmheap-uncached, write-combined.
+ * one for /dev/dma_heap/mmheap-uncached, write-combined, where the
+ * architecture allows (mmheap_pool_wc_supported()).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -27,22 +28,26 @@ static const struct mmheap_pool_ops mmheap_pool_ops = {
 
 static int __init mmheap_init(void)
 {
-	struct mmheap_pool *pool, *uncached;
+	struct mmheap_pool *pool, *uncached = NULL;
 	int ret;
 
 	pool = mmheap_pool_create("mmheap", MMHEAP_CACHED, &mmheap_pool_ops,
 				  NULL);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
-	uncached = mmheap_pool_create("mmheap-uncached", MMHEAP_WRITECOMBINE,
-				      &mmheap_pool_ops, NULL);
-	if (IS_ERR(uncached)) {
-		ret = PTR_ERR(uncached);
-		goto err_pool;
+	/* Not where the pages could not be kept out of the CPU caches. */
+	if (mmheap_pool_wc_supported()) {
+		uncached = mmheap_pool_create("mmheap-uncached",
+					      MMHEAP_WRITECOMBINE,
+					      &mmheap_pool_ops, NULL);
+		if (IS_ERR(uncached)) {
+			ret = PTR_ERR(uncached);
+			goto err_pool;
+		}
 	}
 
 	ret = mmheap_pool_start_thread(pool);
-	if (!ret)
+	if (!ret && uncached)
 		ret = mmheap_pool_start_thread(uncached);
 	if (ret)
 		goto err_pool;
@@ -63,11 +68,13 @@ static int __init mmheap_init(void)
 err_sysfs:
 	/* Nothing may notify the files while they go away. */
 	mmheap_pool_stop_thread(pool);
-	mmheap_pool_stop_thread(uncached);
 	cancel_delayed_work_sync(&pool->decay_work);
 	cancel_work_sync(&pool->notify_work);
-	cancel_delayed_work_sync(&uncached->decay_work);
-	cancel_work_sync(&uncached->notify_work);
+	if (uncached) {
+		mmheap_pool_stop_thread(uncached);
+		cancel_delayed_work_sync(&uncached->decay_work);
+		cancel_work_sync(&uncached->notify_work);
+	}
 	mmheap_sysfs_exit();
 err_pool:
 	mmheap_pool = NULL;

@@ -56,14 +56,18 @@
  * A write-combined pool (%MMHEAP_WRITECOMBINE) serves buffers the CPU maps
  * write-combined. On x86 the kernel's direct map of each of its chunks is
  * write-combined too, so that no page is mapped with two caching types:
- * the kworker that allocates a batch switches it with set_pages_array_wc()
- * (one TLB flush and one cache flush per batch), the thread zeroes the
- * chunks through that mapping, and whoever gives a chunk back to the page
- * allocator switches it back to write-back first. An allocation served from
- * the pool does no cache maintenance at all. The switches take cpa_lock and
- * the memtype lock, sleeping locks on PREEMPT_RT, so the thread never makes
+ * the kworker that allocates a batch switches it with one
+ * set_pages_array_wc() call, the thread zeroes the chunks through that
+ * mapping, and whoever gives a chunk back to the page allocator switches it
+ * back to write-back first, with set_pages_wb(). An allocation served from
+ * the pool does no cache maintenance at all. The switches take cpa_lock (a
+ * spinlock_t) and, to find that the pages are RAM, resource_lock (an
+ * rwlock_t), both sleeping locks on PREEMPT_RT, so the thread never makes
  * them. Elsewhere the direct map stays write-back and the thread cleans each
- * chunk from the CPU caches once, after zeroing it.
+ * chunk from the CPU caches once, after zeroing it, with
+ * arch_dma_prep_coherent(); an architecture that has neither (no
+ * ARCH_HAS_DMA_PREP_COHERENT) gets no write-combined pool, see
+ * mmheap_pool_wc_supported().
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -188,73 +192,63 @@ static void mmheap_pool_account_list(struct list_head *list, long sign)
 }
 
 #ifdef CONFIG_X86
-/* Pages switched per call when no array for a whole list can be had. */
-#define MMHEAP_WC_STACK	16
-
-static int mmheap_set_pages_array(struct page **pages, unsigned long n,
-				  bool wc)
-{
-	return wc ? set_pages_array_wc(pages, n) : set_pages_array_wb(pages, n);
-}
-
 /*
- * Switch the direct map of every page of @chunks, in one call (one TLB
- * flush) if an array for all of them can be had. Switching to write-combining
- * fails rather than go page by page; switching back to write-back must not
- * fail for want of memory, so it then goes %MMHEAP_WC_STACK pages at a time.
- * set_pages_array_*() reserve and free the memory type page by page, so any
- * grouping of the pages undoes what any other grouping did.
+ * Switch the direct map of every page of the @nr lists of chunks to
+ * write-combining with one set_pages_array_wc() call, using @pages (room
+ * for @max pages) or, if NULL, an array allocated here. For RAM the memory
+ * type lives in each page's flags (reserve_ram_pages_type() and
+ * free_ram_pages_type() in arch/x86/mm/pat/memtype.c), not in a tree of
+ * ranges, so a chunk switched in an array goes back on its own with
+ * set_pages_wb().
  */
-static int mmheap_set_pages(struct list_head *chunks, bool wc)
+static int mmheap_set_wc(struct list_head *lists, unsigned int nr,
+			 struct page **pages, unsigned long max)
 {
-	struct page *stack[MMHEAP_WC_STACK], **pages, *page;
-	unsigned long n = 0, max, i;
-	int ret = 0, err;
+	struct page **array = pages, *page;
+	unsigned long n = 0, i;
+	unsigned int l;
+	int ret;
 
-	list_for_each_entry(page, chunks, lru)
-		n += compound_nr(page);
+	for (l = 0; l < nr; l++)
+		list_for_each_entry(page, &lists[l], lru)
+			n += compound_nr(page);
 	if (!n)
 		return 0;
-	if (n > INT_MAX)
+	if (n > INT_MAX || (pages && n > max))
 		return -EINVAL;
-	max = n;
-	pages = kvmalloc_array(n, sizeof(*pages),
-			       GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY);
-	if (!pages) {
-		if (wc)
-			return -ENOMEM;
-		pages = stack;
-		max = ARRAY_SIZE(stack);
-	}
+	if (!array)
+		array = kvmalloc_array(n, sizeof(*array), GFP_KERNEL);
+	if (!array)
+		return -ENOMEM;
 	n = 0;
-	list_for_each_entry(page, chunks, lru) {
-		for (i = 0; i < compound_nr(page); i++) {
-			pages[n++] = page + i;
-			if (n < max)
-				continue;
-			err = mmheap_set_pages_array(pages, n, wc);
-			ret = ret ?: err;
-			n = 0;
-		}
-	}
-	if (n) {
-		err = mmheap_set_pages_array(pages, n, wc);
-		ret = ret ?: err;
-	}
-	if (pages != stack)
-		kvfree(pages);
+	for (l = 0; l < nr; l++)
+		list_for_each_entry(page, &lists[l], lru)
+			for (i = 0; i < compound_nr(page); i++)
+				array[n++] = page + i;
+	ret = set_pages_array_wc(array, n);
+	if (array != pages)
+		kvfree(array);
 	return ret;
 }
 #endif
 
-/* The direct map of new chunks to write-combining, on x86; nothing elsewhere. */
-static int mmheap_pool_map_wc(struct list_head *chunks)
+/**
+ * mmheap_pool_wc_supported() - whether write-combined pools can be had here
+ *
+ * A write-combined pool must get its zeroes out of the CPU caches before a
+ * device that does not snoop them reads the pages: x86 switches the direct
+ * map, other architectures clean the pages with arch_dma_prep_coherent(),
+ * which is an empty stub without ARCH_HAS_DMA_PREP_COHERENT
+ * (include/linux/dma-map-ops.h). UML has no device to read around the
+ * caches, so its pools are for testing.
+ *
+ * Return: true on x86, UML and architectures with
+ * ARCH_HAS_DMA_PREP_COHERENT.
+ */
+bool mmheap_pool_wc_supported(void)
 {
-#ifdef CONFIG_X86
-	return mmheap_set_pages(chunks, true);
-#else
-	return 0;
-#endif
+	return IS_ENABLED(CONFIG_X86) || IS_ENABLED(CONFIG_UML) ||
+	       IS_ENABLED(CONFIG_ARCH_HAS_DMA_PREP_COHERENT);
 }
 
 /**
@@ -266,21 +260,21 @@ static int mmheap_pool_map_wc(struct list_head *chunks)
  * write-combining (which flushes them from the CPU caches); elsewhere they
  * are cleaned from the CPU caches. The chunks then belong to the pool's
  * caching type and go back through mmheap_pool_put_list() or
- * mmheap_pool_free_chunks(). May sleep.
+ * mmheap_pool_free_chunks(), also if this fails. May sleep.
  *
- * Return: 0, or -ENOMEM or -EINVAL from the switch, which then left every
- * chunk write-back.
+ * Return: 0, or -ENOMEM or -EINVAL from the switch.
  */
 int mmheap_pool_set_wc(struct list_head *chunks)
 {
+#ifdef CONFIG_X86
+	return mmheap_set_wc(chunks, 1, NULL, 0);
+#else
 	struct page *page;
-	int ret;
 
-	ret = mmheap_pool_map_wc(chunks);
-	if (!ret && !IS_ENABLED(CONFIG_X86))
-		list_for_each_entry(page, chunks, lru)
-			arch_dma_prep_coherent(page, page_size(page));
-	return ret;
+	list_for_each_entry(page, chunks, lru)
+		arch_dma_prep_coherent(page, page_size(page));
+	return 0;
+#endif
 }
 
 /**
@@ -288,31 +282,28 @@ int mmheap_pool_set_wc(struct list_head *chunks)
  * @pool: the pool whose caching type the chunks have
  * @chunks: compound (or order-0) pages linked through page->lru; emptied
  *
- * The chunks of a write-combined pool are switched back to write-back
- * first. If that fails, they are leaked with an error rather than given to
- * the page allocator write-combined. Never called from the refill thread;
- * may sleep for a write-combined pool.
+ * On x86 the chunks of a write-combined pool are switched back to
+ * write-back first, one set_pages_wb() per chunk, as TTM frees its pages:
+ * that allocates nothing, so the shrinker can call it. A chunk that cannot
+ * be switched back is leaked with an error rather than given to the page
+ * allocator write-combined. Never called from the refill thread; may sleep
+ * for a write-combined pool.
  */
 void mmheap_pool_free_chunks(struct mmheap_pool *pool,
 			     struct list_head *chunks)
 {
 	struct page *page, *tmp;
 
-#ifdef CONFIG_X86
-	if (pool->caching == MMHEAP_WRITECOMBINE &&
-	    mmheap_set_pages(chunks, false)) {
-		unsigned long n = 0;
-
-		list_for_each_entry(page, chunks, lru)
-			n += compound_nr(page);
-		pr_err_ratelimited("%s: %lu pages stay write-combined: leaked\n",
-				   pool->name, n);
-		INIT_LIST_HEAD(chunks);
-		return;
-	}
-#endif
 	list_for_each_entry_safe(page, tmp, chunks, lru) {
 		list_del(&page->lru);
+#ifdef CONFIG_X86
+		if (pool->caching == MMHEAP_WRITECOMBINE &&
+		    set_pages_wb(page, compound_nr(page))) {
+			pr_err_ratelimited("%s: %lu pages stay write-combined: leaked\n",
+					   pool->name, compound_nr(page));
+			continue;
+		}
+#endif
 		__free_pages(page, compound_order(page));
 	}
 }
@@ -950,6 +941,9 @@ static struct page *mmheap_pool_alloc_chunk(struct mmheap_pool *pool,
 		gfp = MMHEAP_REFILL_GFP;
 		if (order)
 			gfp |= __GFP_COMP;
+		/* A highmem page's kmap would be a second, cached, mapping. */
+		if (pool->caching == MMHEAP_WRITECOMBINE)
+			gfp &= ~__GFP_HIGHMEM;
 		page = alloc_pages(gfp, order);
 		if (page)
 			return page;
@@ -975,6 +969,29 @@ struct mmheap_alloc_batch {
 	unsigned long nr[MMHEAP_NR_ORDERS];
 };
 
+/*
+ * A write-combined pool's batch: its direct map switched in one call, here
+ * in the kworker and not in the thread, as cpa_lock is a sleeping lock on
+ * PREEMPT_RT; with the pool's own array, so that nothing is allocated. If
+ * the switch fails, the batch goes back to the page allocator.
+ */
+static void mmheap_pool_batch_wc(struct mmheap_alloc_batch *b)
+{
+#ifdef CONFIG_X86
+	int i;
+
+	if (!mmheap_set_wc(b->list, MMHEAP_NR_ORDERS, b->pool->wc_pages,
+			   MMHEAP_WC_BATCH_PAGES))
+		return;
+	for (i = 0; i < MMHEAP_NR_ORDERS; i++) {
+		b->nr[i] = 0;
+		mmheap_pool_free_chunks(b->pool, &b->list[i]);
+	}
+	b->got = 0;
+	b->blocked = true;
+#endif
+}
+
 static void mmheap_pool_alloc_batch_fn(struct work_struct *work)
 {
 	struct mmheap_alloc_batch *b = container_of(work,
@@ -982,7 +999,6 @@ static void mmheap_pool_alloc_batch_fn(struct work_struct *work)
 						    work);
 	struct page *page;
 	unsigned int n;
-	int i;
 
 	for (n = 0; n < MMHEAP_LOCK_BATCH && b->got < b->need; n++) {
 		while (b->idx < MMHEAP_NR_ORDERS - 1 &&
@@ -997,17 +1013,8 @@ static void mmheap_pool_alloc_batch_fn(struct work_struct *work)
 		b->nr[b->idx]++;
 		b->got += 1UL << mmheap_orders[b->idx];
 	}
-	if (b->pool->caching != MMHEAP_WRITECOMBINE)
-		return;
-	/* Here, not in the thread: cpa_lock is a sleeping lock on RT. */
-	for (i = 0; i < MMHEAP_NR_ORDERS; i++) {
-		if (!mmheap_pool_map_wc(&b->list[i]))
-			continue;
-		b->got -= b->nr[i] << mmheap_orders[i];
-		b->nr[i] = 0;
-		b->blocked = true;
-		mmheap_pool_free_chunks(b->pool, &b->list[i]);
-	}
+	if (b->pool->caching == MMHEAP_WRITECOMBINE)
+		mmheap_pool_batch_wc(b);
 }
 
 /*
@@ -1511,7 +1518,8 @@ bool mmheap_pool_thread_running(struct mmheap_pool *pool)
  * a decay of %MMHEAP_DEFAULT_DECAY_MS. Its shrinker is registered; its
  * thread is not started (see mmheap_pool_start_thread()).
  *
- * Return: the pool, or an ERR_PTR() on failure.
+ * Return: the pool, or an ERR_PTR() on failure: -EOPNOTSUPP for a
+ * write-combined pool where mmheap_pool_wc_supported() is false.
  */
 struct mmheap_pool *mmheap_pool_create(const char *name,
 				       enum mmheap_caching caching,
@@ -1521,12 +1529,23 @@ struct mmheap_pool *mmheap_pool_create(const char *name,
 	struct mmheap_pool *pool;
 	int i;
 
+	if (caching == MMHEAP_WRITECOMBINE && !mmheap_pool_wc_supported())
+		return ERR_PTR(-EOPNOTSUPP);
 	pool = kzalloc(sizeof(*pool), GFP_KERNEL);
 	if (!pool)
 		return ERR_PTR(-ENOMEM);
 
 	pool->name = name;
 	pool->caching = caching;
+	if (IS_ENABLED(CONFIG_X86) && caching == MMHEAP_WRITECOMBINE) {
+		pool->wc_pages = kvmalloc_array(MMHEAP_WC_BATCH_PAGES,
+						sizeof(*pool->wc_pages),
+						GFP_KERNEL);
+		if (!pool->wc_pages) {
+			kfree(pool);
+			return ERR_PTR(-ENOMEM);
+		}
+	}
 	pool->ops = ops;
 	pool->priv = priv;
 	raw_spin_lock_init(&pool->lock);
@@ -1545,6 +1564,7 @@ struct mmheap_pool *mmheap_pool_create(const char *name,
 
 	pool->shrinker = shrinker_alloc(0, "mmheap-%s", name);
 	if (!pool->shrinker) {
+		kvfree(pool->wc_pages);
 		kfree(pool);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -1573,5 +1593,6 @@ void mmheap_pool_destroy(struct mmheap_pool *pool)
 	cancel_delayed_work_sync(&pool->decay_work);
 	cancel_work_sync(&pool->notify_work);
 	mmheap_pool_release(pool, ULONG_MAX, 0, false, true);
+	kvfree(pool->wc_pages);
 	kfree(pool);
 }

@@ -22,6 +22,9 @@ extern const unsigned int mmheap_orders[MMHEAP_NR_ORDERS];
 /* Most chunks moved between a list and a caller in one hold of pool->lock. */
 #define MMHEAP_LOCK_BATCH	32
 
+/* Most pages a kworker's batch switches: 32 chunks of order 8, 32 MiB. */
+#define MMHEAP_WC_BATCH_PAGES	(MMHEAP_LOCK_BATCH << 8)
+
 struct mmheap_pool;
 struct shrinker;
 struct task_struct;
@@ -105,6 +108,8 @@ struct mmheap_pool_stats {
  * struct mmheap_pool - a pool of pre-zeroed pages
  * @name: name of the pool, used for the thread and the shrinker
  * @caching: how its pages are mapped
+ * @wc_pages: on x86, for a write-combined pool, room for the pages of one
+ *	refill batch, so that switching them allocates nothing
  * @ops: owner's hooks, may be NULL
  * @priv: owner's data
  * @lock: protects the lists, the page counts and the request state; a raw
@@ -150,6 +155,7 @@ struct mmheap_pool_stats {
 struct mmheap_pool {
 	const char *name;
 	enum mmheap_caching caching;
+	struct page **wc_pages;
 	const struct mmheap_pool_ops *ops;
 	void *priv;
 
@@ -215,6 +221,7 @@ unsigned int mmheap_pool_get_decay_ms(struct mmheap_pool *pool);
 void mmheap_pool_get_stats(struct mmheap_pool *pool,
 			   struct mmheap_pool_stats *stats);
 int mmheap_pool_order_index(unsigned int order);
+bool mmheap_pool_wc_supported(void);
 int mmheap_pool_set_wc(struct list_head *chunks);
 void mmheap_pool_free_chunks(struct mmheap_pool *pool,
 			     struct list_head *chunks);

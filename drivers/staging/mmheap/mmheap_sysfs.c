@@ -352,6 +352,8 @@ static void mmheap_debugfs_pool(struct dentry *dir, struct mmheap_pool *pool)
 /**
  * mmheap_sysfs_init() - create /sys/kernel/mm/mmheap/ and its uncached/
  *
+ * uncached/ only if there is an mmheap_uncached_pool.
+ *
  * Return: 0 or a negative error code.
  */
 int mmheap_sysfs_init(void)
@@ -362,25 +364,29 @@ int mmheap_sysfs_init(void)
 	kobj = kobject_create_and_add("mmheap", mm_kobj);
 	if (!kobj)
 		return -ENOMEM;
-	uncached = kobject_create_and_add("uncached", kobj);
-	if (!uncached) {
-		kobject_put(kobj);
-		return -ENOMEM;
-	}
-	/* Before its files exist, so that they find their pool. */
-	WRITE_ONCE(mmheap_uncached_kobj, uncached);
-
 	ret = sysfs_create_groups(kobj, mmheap_groups);
-	if (!ret) {
-		ret = sysfs_create_groups(uncached, mmheap_uncached_groups);
-		if (ret)
-			sysfs_remove_groups(kobj, mmheap_groups);
-	}
 	if (ret) {
-		WRITE_ONCE(mmheap_uncached_kobj, NULL);
-		kobject_put(uncached);
 		kobject_put(kobj);
 		return ret;
+	}
+	if (mmheap_uncached_pool) {
+		uncached = kobject_create_and_add("uncached", kobj);
+		if (!uncached) {
+			ret = -ENOMEM;
+			goto err;
+		}
+		/* Before its files exist, so that they find their pool. */
+		mutex_lock(&mmheap_kobj_lock);
+		WRITE_ONCE(mmheap_uncached_kobj, uncached);
+		mutex_unlock(&mmheap_kobj_lock);
+		ret = sysfs_create_groups(uncached, mmheap_uncached_groups);
+		if (ret) {
+			mutex_lock(&mmheap_kobj_lock);
+			WRITE_ONCE(mmheap_uncached_kobj, NULL);
+			mutex_unlock(&mmheap_kobj_lock);
+			kobject_put(uncached);
+			goto err;
+		}
 	}
 	mutex_lock(&mmheap_kobj_lock);
 	mmheap_kobj = kobj;
@@ -389,9 +395,16 @@ int mmheap_sysfs_init(void)
 	/* debugfs is optional: failures here are not errors. */
 	mmheap_debugfs = debugfs_create_dir("mmheap", NULL);
 	mmheap_debugfs_pool(mmheap_debugfs, mmheap_pool);
-	mmheap_debugfs_pool(debugfs_create_dir("uncached", mmheap_debugfs),
-			    mmheap_uncached_pool);
+	if (mmheap_uncached_pool)
+		mmheap_debugfs_pool(debugfs_create_dir("uncached",
+						       mmheap_debugfs),
+				    mmheap_uncached_pool);
 	return 0;
+
+err:
+	sysfs_remove_groups(kobj, mmheap_groups);
+	kobject_put(kobj);
+	return ret;
 }
 
 /**

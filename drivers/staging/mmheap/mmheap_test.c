@@ -23,6 +23,7 @@
 #include <linux/scatterlist.h>
 #include <linux/shrinker.h>
 #include <linux/string.h>
+#include <linux/vmalloc.h>
 #include <linux/vmstat.h>
 
 #include "mmheap.h"
@@ -1124,15 +1125,23 @@ static void mmheap_test_wc_direct_map(struct kunit *test)
 							 _PAGE_CACHE_MODE_WC),
 				    0U, "pooled pages not write-combined");
 		if (round == 0) {
+			/* The free: with no target, straight back. */
 			mmheap_pool_set_prefill(pool, 0);
+			flush_delayed_work(&pool->decay_work);
 			mmheap_pool_put_list(pool, &taken, false);
-		} else {
+		} else if (round == 1) {
+			/* The trim, by the decay worker the cancel queues. */
 			mmheap_pool_put_list(pool, &taken, true);
 			mmheap_pool_set_prefill(pool, 0);
-			if (round == 1)
-				mmheap_pool_trim(pool, ULONG_MAX);
-			else
-				mmheap_pool_shrink_scan(pool, ULONG_MAX);
+			flush_delayed_work(&pool->decay_work);
+		} else {
+			/* The shrinker, which takes all, target or not. */
+			mmheap_pool_put_list(pool, &taken, true);
+			KUNIT_EXPECT_EQ(test,
+					mmheap_pool_shrink_scan(pool, ULONG_MAX),
+					512UL + 16);
+			mmheap_pool_set_prefill(pool, 0);
+			flush_delayed_work(&pool->decay_work);
 		}
 		KUNIT_EXPECT_EQ(test, test_pool_pages(pool), 0UL);
 		KUNIT_EXPECT_EQ_MSG(test, test_pages_not(seen + first, n - first,
@@ -1147,16 +1156,46 @@ static void mmheap_test_wc_direct_map(struct kunit *test)
 }
 
 /*
- * A write-combined pool's chunks are zero, new ones and freed ones alike:
- * the thread zeroes them through the write-combined mapping.
+ * Is the chunk zero as a device or a write-combined mapping sees it, that
+ * is in memory? Read through a write-combined vmap, not through the direct
+ * map, which is a cached alias outside x86.
+ */
+static bool test_chunk_is_zero_wc(struct kunit *test, struct page *page,
+				  unsigned int order)
+{
+	unsigned int i, n = 1U << order;
+	struct page **pages;
+	bool zero;
+	void *addr;
+
+	pages = kunit_kcalloc(test, n, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return false;
+	for (i = 0; i < n; i++)
+		pages[i] = page + i;
+	addr = vmap(pages, n, VM_MAP, pgprot_writecombine(PAGE_KERNEL));
+	if (!addr)
+		return false;
+	zero = !memchr_inv(addr, 0, (size_t)n << PAGE_SHIFT);
+	vunmap(addr);
+	return zero;
+}
+
+/*
+ * A write-combined pool's chunks are zero, new ones and freed ones alike,
+ * as a write-combined mapping sees them.
  */
 static void mmheap_test_wc_zeroed(struct kunit *test)
 {
-	struct mmheap_pool *pool = test_pool_caching(test, MMHEAP_WRITECOMBINE);
+	struct mmheap_pool *pool;
 	bool blocked = false;
 	struct page *page;
 	LIST_HEAD(taken);
 	int round;
+
+	if (!mmheap_pool_wc_supported())
+		kunit_skip(test, "no write-combined pools on this architecture");
+	pool = test_pool_caching(test, MMHEAP_WRITECOMBINE);
 
 	KUNIT_ASSERT_EQ(test, mmheap_pool_set_prefill(pool, SZ_2M), 0);
 	KUNIT_EXPECT_EQ(test, mmheap_pool_refill(pool, ULONG_MAX, &blocked),
@@ -1165,7 +1204,8 @@ static void mmheap_test_wc_zeroed(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, mmheap_pool_take(pool, IDX_1M, 2, &taken),
 				2U);
 		list_for_each_entry(page, &taken, lru) {
-			KUNIT_EXPECT_TRUE(test, test_chunk_is_zero(page, 8));
+			KUNIT_EXPECT_TRUE(test,
+					  test_chunk_is_zero_wc(test, page, 8));
 			test_fill_chunk(page, 8, 0x5a);
 		}
 		/* Still the target: the pool keeps them, dirty. */
@@ -1175,10 +1215,25 @@ static void mmheap_test_wc_zeroed(struct kunit *test)
 	}
 }
 
+#ifdef CONFIG_X86
+/* Waits for @n pages to be write-back again: a release may still be running. */
+static unsigned int test_wait_wb(struct page **pages, unsigned int n)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(WAIT_MS);
+	unsigned int bad;
+
+	while ((bad = test_pages_not(pages, n, _PAGE_CACHE_MODE_WB)) &&
+	       time_before(jiffies, deadline))
+		usleep_range(2000, 4000);
+	return bad;
+}
+#endif
+
 /*
- * /dev/dma_heap/mmheap-uncached: its buffers come out zero, from the right
- * pool, and (on x86) mapped write-combined in the kernel's direct map;
- * released with no request outstanding, they go back write-back.
+ * /dev/dma_heap/mmheap-uncached, with its pool empty and then prefilled:
+ * its buffers come out zero as a write-combined mapping sees them, from
+ * the right pool, and (on x86) mapped write-combined in the kernel's direct
+ * map; released with no request outstanding, they go back write-back.
  */
 static void mmheap_test_uncached_heap(struct kunit *test)
 {
@@ -1188,42 +1243,61 @@ static void mmheap_test_uncached_heap(struct kunit *test)
 	struct page **pages;
 	struct sg_table *table;
 	struct scatterlist *sg;
-	unsigned int n = 0, chunks = 0, j;
+	unsigned int n, chunks, j, round;
 	int i;
 
-	if (!mmheap_uncached_heap)
-		kunit_skip(test, "the mmheap-uncached heap did not initialise");
+	if (!mmheap_uncached_heap ||
+	    !mmheap_pool_thread_running(mmheap_uncached_pool))
+		kunit_skip(test,
+			   "the mmheap-uncached heap or its refill thread is not running");
 	pages = kunit_kcalloc(test, len >> PAGE_SHIFT, sizeof(*pages),
 			      GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pages);
-	mmheap_pool_get_stats(mmheap_uncached_pool, &st0);
-	dmabuf = mmheap_allocate(mmheap_uncached_heap, len,
-				 O_RDWR | O_CLOEXEC, 0);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
-	table = mmheap_buffer_table(dmabuf);
-	for_each_sgtable_sg(table, sg, i) {
-		for (j = 0; j < sg->length >> PAGE_SHIFT; j++)
-			pages[n++] = sg_page(sg) + j;
-		chunks++;
-	}
-	KUNIT_EXPECT_EQ(test, n, len >> PAGE_SHIFT);
-	/* Every chunk came from this heap's pool or was counted as a miss. */
-	mmheap_pool_get_stats(mmheap_uncached_pool, &st);
-	KUNIT_EXPECT_EQ(test, (st.hits - st0.hits) + (st.misses - st0.misses),
-			(u64)chunks);
-#ifdef CONFIG_X86
-	KUNIT_EXPECT_EQ(test, test_pages_not(pages, n, _PAGE_CACHE_MODE_WC), 0U);
-#endif
-	KUNIT_EXPECT_TRUE(test, test_buf_is_zero(dmabuf));
-	dma_buf_put(dmabuf);
-	/* A kthread's last fput() is deferred to a work item: run it. */
-	flush_delayed_fput();
-#ifdef CONFIG_X86
-	if (!mmheap_pool_target(mmheap_uncached_pool))
+	for (round = 0; round < 2; round++) {
+		if (round) {
+			KUNIT_ASSERT_EQ(test, mmheap_prefill_uncached(len), 0);
+			KUNIT_ASSERT_TRUE(test,
+					  test_wait_for(test_state_done,
+							mmheap_uncached_pool,
+							WAIT_MS));
+		}
+		mmheap_pool_get_stats(mmheap_uncached_pool, &st0);
+		dmabuf = mmheap_allocate(mmheap_uncached_heap, len,
+					 O_RDWR | O_CLOEXEC, 0);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+		table = mmheap_buffer_table(dmabuf);
+		n = 0;
+		chunks = 0;
+		for_each_sgtable_sg(table, sg, i) {
+			for (j = 0; j < sg->length >> PAGE_SHIFT; j++)
+				pages[n++] = sg_page(sg) + j;
+			chunks++;
+		}
+		KUNIT_EXPECT_EQ(test, n, len >> PAGE_SHIFT);
+		/* Every chunk from this heap's pool, or counted as a miss. */
+		mmheap_pool_get_stats(mmheap_uncached_pool, &st);
 		KUNIT_EXPECT_EQ(test,
-				test_pages_not(pages, n, _PAGE_CACHE_MODE_WB),
+				(st.hits - st0.hits) + (st.misses - st0.misses),
+				(u64)chunks);
+		if (round)
+			KUNIT_EXPECT_EQ(test, st.hits - st0.hits, (u64)chunks);
+#ifdef CONFIG_X86
+		KUNIT_EXPECT_EQ(test,
+				test_pages_not(pages, n, _PAGE_CACHE_MODE_WC),
 				0U);
 #endif
+		/* Through a vmap, which is write-combined for this heap. */
+		KUNIT_EXPECT_TRUE(test, test_buf_is_zero(dmabuf));
+		dma_buf_put(dmabuf);
+		/* A kthread's last fput() is deferred to a work item. */
+		flush_delayed_fput();
+#ifdef CONFIG_X86
+		if (!mmheap_pool_target(mmheap_uncached_pool))
+			KUNIT_EXPECT_EQ_MSG(test, test_wait_wb(pages, n), 0U,
+					    "round %u: released pages left write-combined",
+					    round);
+#endif
+	}
 }
 
 static struct kunit_case mmheap_test_cases[] = {
