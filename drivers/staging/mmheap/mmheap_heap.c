@@ -495,17 +495,21 @@ VISIBLE_IF_KUNIT struct dma_buf *mmheap_allocate(struct dma_heap *heap,
 			    &misses, &from_pool);
 	/*
 	 * What an uncached heap without a pool does on every allocation:
-	 * switch the new chunks to write-combining, in one call.
+	 * switch the new chunks to write-combining, in one call. A failed
+	 * switch may have left pages uncached: back to write-back first
+	 * (harmless on the others).
 	 */
-	if (!ret && !list_empty(&fresh))
-		ret = mmheap_pool_set_wc(&fresh);
-	if (ret) {
-		/*
-		 * A failed switch may have left pages write-combined: back to
-		 * write-back first (harmless on the others). __GFP_ACCOUNT's
-		 * charge goes with the pages.
-		 */
+	if (!ret && !list_empty(&fresh) && mmheap_pool_set_wc(&fresh)) {
 		mmheap_pool_free_chunks(pool, &fresh);
+		ret = -ENOMEM;
+		goto give_back;
+	}
+	if (ret) {
+		/* Never switched; __GFP_ACCOUNT's charge goes with them. */
+		list_for_each_entry_safe(page, tmp, &fresh, lru) {
+			list_del(&page->lru);
+			__free_pages(page, compound_order(page));
+		}
 		goto give_back;
 	}
 	list_splice_tail(&fresh, &pages);

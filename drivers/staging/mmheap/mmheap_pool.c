@@ -94,7 +94,7 @@
 #include "mmheap_pool.h"
 #include "mmheap_trace.h"
 
-const unsigned int mmheap_orders[MMHEAP_NR_ORDERS] = { 8, 4, 0 };
+const unsigned int mmheap_orders[MMHEAP_NR_ORDERS] = { MMHEAP_MAX_ORDER, 4, 0 };
 
 /*
  * The refill must never slow anybody down: no direct reclaim, no kswapd
@@ -214,7 +214,7 @@ static int mmheap_set_wc(struct list_head *lists, unsigned int nr,
 			n += compound_nr(page);
 	if (!n)
 		return 0;
-	if (n > INT_MAX || (pages && n > max))
+	if (WARN_ON_ONCE(n > INT_MAX || (pages && n > max)))
 		return -EINVAL;
 	if (!array)
 		array = kvmalloc_array(n, sizeof(*array), GFP_KERNEL);
@@ -229,6 +229,22 @@ static int mmheap_set_wc(struct list_head *lists, unsigned int nr,
 	if (array != pages)
 		kvfree(array);
 	return ret;
+}
+#endif
+
+#ifndef CONFIG_X86
+/*
+ * Outside x86: write the chunk's lines back to memory and drop them from
+ * the CPU caches, so that neither a device nor a write-combined mapping
+ * sees anything else than memory, and no dirty line of the cached direct
+ * map is written back over what they wrote later. arch_dma_prep_coherent()
+ * only cleans (arm64: dcache_clean_poc()); arch_sync_dma_for_cpu() with
+ * DMA_FROM_DEVICE invalidates, where the architecture has it.
+ */
+static void mmheap_clean_chunk(struct page *page, size_t size)
+{
+	arch_dma_prep_coherent(page, size);
+	arch_sync_dma_for_cpu(page_to_phys(page), size, DMA_FROM_DEVICE);
 }
 #endif
 
@@ -272,7 +288,7 @@ int mmheap_pool_set_wc(struct list_head *chunks)
 	struct page *page;
 
 	list_for_each_entry(page, chunks, lru)
-		arch_dma_prep_coherent(page, page_size(page));
+		mmheap_clean_chunk(page, page_size(page));
 	return 0;
 #endif
 }
@@ -821,12 +837,12 @@ static void mmheap_pool_zero_chunk(struct mmheap_pool *pool,
 		clear_highpage(page + i);
 	if (pool->caching != MMHEAP_WRITECOMBINE)
 		return;
-	if (IS_ENABLED(CONFIG_X86)) {
-		/* Drain the write-combining buffers before it is listed. */
-		wmb();
-	} else {
-		arch_dma_prep_coherent(page, PAGE_SIZE << order);
-	}
+#ifdef CONFIG_X86
+	/* Drain the write-combining buffers before it is listed. */
+	wmb();
+#else
+	mmheap_clean_chunk(page, PAGE_SIZE << order);
+#endif
 }
 
 /**
@@ -898,19 +914,29 @@ unsigned long mmheap_pool_zero_dirty(struct mmheap_pool *pool,
 }
 
 /*
- * Would an allocation of @order for the pool leave the zone it comes from
- * (the first zone of this node's zonelist the refill's gfp may use) above
- * its high watermark, with a refill batch to spare?
+ * The refill's gfp for @pool. A write-combined pool takes no highmem page,
+ * whose kmap would be a second, cached, mapping.
  */
-static bool mmheap_pool_above_high_wmark(unsigned int order)
+static gfp_t mmheap_pool_refill_gfp(struct mmheap_pool *pool)
 {
-	enum zone_type highest = gfp_zone(MMHEAP_REFILL_GFP);
+	if (pool->caching == MMHEAP_WRITECOMBINE)
+		return MMHEAP_REFILL_GFP & ~__GFP_HIGHMEM;
+	return MMHEAP_REFILL_GFP;
+}
+
+/*
+ * Would an allocation of @order with @gfp leave the zone it comes from
+ * (the first zone of this node's zonelist @gfp may use) above its high
+ * watermark, with a refill batch to spare?
+ */
+static bool mmheap_pool_above_high_wmark(unsigned int order, gfp_t gfp)
+{
+	enum zone_type highest = gfp_zone(gfp);
 	struct zoneref *z;
 	struct zone *zone;
 
-	z = first_zones_zonelist(node_zonelist(numa_node_id(),
-					       MMHEAP_REFILL_GFP),
-				 highest, NULL);
+	z = first_zones_zonelist(node_zonelist(numa_node_id(), gfp), highest,
+				 NULL);
 	zone = zonelist_zone(z);
 	if (!zone)
 		return false;
@@ -924,7 +950,8 @@ static bool mmheap_pool_can_refill(struct mmheap_pool *pool,
 {
 	if (pool->ops && pool->ops->can_refill)
 		return pool->ops->can_refill(pool, order);
-	return mmheap_pool_above_high_wmark(order);
+	return mmheap_pool_above_high_wmark(order,
+					    mmheap_pool_refill_gfp(pool));
 }
 
 static struct page *mmheap_pool_alloc_chunk(struct mmheap_pool *pool,
@@ -938,12 +965,9 @@ static struct page *mmheap_pool_alloc_chunk(struct mmheap_pool *pool,
 
 		if (!mmheap_pool_can_refill(pool, order))
 			continue;
-		gfp = MMHEAP_REFILL_GFP;
+		gfp = mmheap_pool_refill_gfp(pool);
 		if (order)
 			gfp |= __GFP_COMP;
-		/* A highmem page's kmap would be a second, cached, mapping. */
-		if (pool->caching == MMHEAP_WRITECOMBINE)
-			gfp &= ~__GFP_HIGHMEM;
 		page = alloc_pages(gfp, order);
 		if (page)
 			return page;
@@ -1049,9 +1073,11 @@ static void mmheap_pool_alloc_batch(struct mmheap_pool *pool,
  * @max_pages: stop after about this many pages
  * @blocked: set to true if memory was too short to continue
  *
- * Allocates the largest chunks that fit the shortfall, without reclaim and
- * only while the zone the allocation comes from is above its high
- * watermark; not at all for a while after the shrinker took pages. The
+ * Refills of one pool must not run at once: the refill thread makes them
+ * (tests call this with the thread stopped). Allocates the largest chunks
+ * that fit the shortfall, without reclaim and only while the zone the
+ * allocation comes from is above its high watermark; not at all for a
+ * while after the shrinker took pages. The
  * allocations are made by a kworker, %MMHEAP_LOCK_BATCH chunks at a time;
  * the caller zeroes them (unless init_on_alloc did) with no lock held and
  * adds them to the clean lists. May sleep.

@@ -14,6 +14,7 @@
 
 /* 1 MiB, 64 KiB and 4 KiB chunks, as the system heap uses. */
 #define MMHEAP_NR_ORDERS	3
+#define MMHEAP_MAX_ORDER	8
 extern const unsigned int mmheap_orders[MMHEAP_NR_ORDERS];
 
 /* The refill thread works in batches of at most 2 MiB. */
@@ -22,8 +23,8 @@ extern const unsigned int mmheap_orders[MMHEAP_NR_ORDERS];
 /* Most chunks moved between a list and a caller in one hold of pool->lock. */
 #define MMHEAP_LOCK_BATCH	32
 
-/* Most pages a kworker's batch switches: 32 chunks of order 8, 32 MiB. */
-#define MMHEAP_WC_BATCH_PAGES	(MMHEAP_LOCK_BATCH << 8)
+/* Most pages a kworker's batch switches: 32 chunks of the largest order. */
+#define MMHEAP_WC_BATCH_PAGES	(MMHEAP_LOCK_BATCH << MMHEAP_MAX_ORDER)
 
 struct mmheap_pool;
 struct shrinker;
