@@ -21,23 +21,26 @@ import statistics
 import sys
 
 
-def parse(path):
-    """{(case, size): {'user': ns, 'kernel': ns}} from a heapbench log."""
-    out = {}
+def records(path, tags):
+    """(tag, {key: value}) of every heapbench record of @tags in a log."""
     with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
             tag, _, rest = line.strip().partition(" ")
-            if tag not in ("result", "kernel", "bw"):
-                continue
-            kv = dict(re.findall(r"(\w+)=(\S+)", rest))
-            key = (kv["case"], int(kv["size_mib"]))
-            cell = out.setdefault(key, {})
-            if tag == "bw":
-                cell["bw"] = int(kv["mb_per_s"])
-            elif tag == "result":
-                cell["user"] = int(kv["alloc_p50_ns"])
-            else:
-                cell["kernel"] = int(kv["kernel_p50_ns"])
+            if tag in tags:
+                yield tag, dict(re.findall(r"(\w+)=(\S+)", rest))
+
+
+def parse(path):
+    """{(case, size): {'user': ns, 'kernel': ns, 'bw': MB/s}} from a log."""
+    out = {}
+    for tag, kv in records(path, ("result", "kernel", "bw")):
+        cell = out.setdefault((kv["case"], int(kv["size_mib"])), {})
+        if tag == "bw":
+            cell["bw"] = int(kv["mb_per_s"])
+        elif tag == "result":
+            cell["user"] = int(kv["alloc_p50_ns"])
+        else:
+            cell["kernel"] = int(kv["kernel_p50_ns"])
     return out
 
 
@@ -49,18 +52,12 @@ def write_csv(out, runs):
         w.writerow(["label", "record", "case", "size_mib", "iter", "metric",
                     "value"])
         for label, path in runs:
-            with open(path, encoding="utf-8", errors="replace") as log:
-                for line in log:
-                    tag, _, rest = line.strip().partition(" ")
-                    if tag not in ("raw", "kraw", "bwraw"):
-                        continue
-                    kv = dict(re.findall(r"(\w+)=(\S+)", rest))
-                    for metric in ("alloc_ns", "free_ns", "kernel_ns",
-                                   "write_ns", "prefill_wait_ns"):
-                        if metric in kv:
-                            w.writerow([label, tag, kv["case"],
-                                        kv["size_mib"], kv["iter"], metric,
-                                        kv[metric]])
+            for tag, kv in records(path, ("raw", "kraw", "bwraw")):
+                for metric in ("alloc_ns", "free_ns", "kernel_ns",
+                               "write_ns", "prefill_wait_ns"):
+                    if metric in kv:
+                        w.writerow([label, tag, kv["case"], kv["size_mib"],
+                                    kv["iter"], metric, kv[metric]])
 
 
 def us(ns):
