@@ -26,6 +26,7 @@ extern bool mmheap_mem_accounting;
 
 int mmheap_parse_bytes(const char *buf, u64 *bytes);
 int mmheap_prefill_pool(struct mmheap_pool *pool, u64 bytes);
+bool mmheap_heapless(struct mmheap_pool *pool);
 int mmheap_heap_add(void);
 void mmheap_boot_prefill_apply(void);
 int mmheap_sysfs_init(void);

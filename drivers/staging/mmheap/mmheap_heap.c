@@ -637,6 +637,20 @@ VISIBLE_IF_KUNIT u64 mmheap_prefill_max(u64 ram, unsigned int percent)
 EXPORT_SYMBOL_IF_KUNIT(mmheap_prefill_max);
 
 /**
+ * mmheap_heapless() - whether @pool is the uncached pool left without a heap
+ * @pool: one of the heaps' pools
+ *
+ * If mmheap-uncached could not be added, its pool and files stay, but
+ * nothing may fill the pool.
+ *
+ * Return: true for that pool, false for every other.
+ */
+bool mmheap_heapless(struct mmheap_pool *pool)
+{
+	return pool == mmheap_uncached_pool && !READ_ONCE(mmheap_uncached_heap);
+}
+
+/**
  * mmheap_prefill_pool() - a prefill request for one of the heaps' pools
  * @pool: mmheap_pool or mmheap_uncached_pool
  * @bytes: how much the pool should hold; 0 cancels a pending request
@@ -647,9 +661,7 @@ int mmheap_prefill_pool(struct mmheap_pool *pool, u64 bytes)
 {
 	u64 max;
 
-	/* A pool with no heap to allocate from is not filled. */
-	if (!pool || (pool == mmheap_uncached_pool &&
-		      !READ_ONCE(mmheap_uncached_heap)))
+	if (!pool || mmheap_heapless(pool))
 		return -ENODEV;
 	max = mmheap_prefill_max(mmheap_ram_bytes(),
 				 READ_ONCE(mmheap_prefill_max_percent));

@@ -57,12 +57,6 @@ static struct mmheap_pool *mmheap_kobj_pool(struct kobject *kobj)
 							  mmheap_pool;
 }
 
-/* The uncached pool when its heap could not be added: nothing may fill it. */
-static bool mmheap_pool_orphan(struct mmheap_pool *pool)
-{
-	return pool == mmheap_uncached_pool && !READ_ONCE(mmheap_uncached_heap);
-}
-
 static ssize_t prefill_bytes_show(struct kobject *kobj,
 				  struct kobj_attribute *attr, char *buf)
 {
@@ -136,7 +130,7 @@ static ssize_t low_watermark_bytes_store(struct kobject *kobj,
 	int ret;
 
 	ret = mmheap_parse_bytes(buf, &bytes);
-	if (!ret && mmheap_pool_orphan(mmheap_kobj_pool(kobj)))
+	if (!ret && mmheap_heapless(mmheap_kobj_pool(kobj)))
 		ret = -ENODEV;
 	if (!ret)
 		ret = mmheap_pool_set_low_watermark(mmheap_kobj_pool(kobj),
@@ -307,7 +301,7 @@ static int thread_set(void *data, u64 val)
 		mmheap_pool_stop_thread(data);
 		return 0;
 	}
-	if (mmheap_pool_orphan(data))
+	if (mmheap_heapless(data))
 		return -ENODEV;
 	return mmheap_pool_start_thread(data);
 }
