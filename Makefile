@@ -5,7 +5,7 @@
 H := harness
 
 .PHONY: help deps base apply export verify checkpatch build kernel boot boot-rt boot-debug kunit \
-	kunit-x86 docs test demo bench selftest
+	kunit-x86 docs test demo bench selftest boot-defconfig
 
 help:
 	@echo "make test        every test (same as: bash harness/test.sh)"
@@ -21,6 +21,7 @@ help:
 	@echo "make boot        kselftests in QEMU"
 	@echo "make boot-rt     the same on a PREEMPT_RT build of the guest"
 	@echo "make boot-debug  the same on the PREEMPT_RT debug guest (KASAN, kmemleak, ...)"
+	@echo "make boot-defconfig  make defconfig mmheap.config, build (27 min cold), boot, test"
 	@echo "make kunit       KUnit on UML (kunit-x86: on x86_64 in QEMU)"
 	@echo "make docs        htmldocs and kernel-doc, warnings against the base"
 	@echo "make selftest    the harness's own tests: deps.sh against stand-ins, shellcheck"
@@ -50,6 +51,9 @@ boot-rt:
 boot-debug:
 	bash $(H)/build.sh debug-rt
 	GUEST_KERNEL=lean-debug-rt bash $(H)/guest.sh test
+boot-defconfig: apply
+	bash $(H)/build.sh defconfig
+	GUEST_KERNEL=defconfig bash $(H)/guest.sh test
 kunit:
 	bash $(H)/kunit.sh
 kunit-x86:

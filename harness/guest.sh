@@ -9,6 +9,8 @@
 # GUEST_KERNEL=lean-debug-rt boots the PREEMPT_RT debug variant (build.sh
 # debug-rt) with init_on_free=1, runs the KUnit suites at boot and twice more,
 # and fails on any kmemleak report once the tests are over.
+# GUEST_KERNEL=defconfig boots the user's kernel (build.sh defconfig: make
+# defconfig mmheap.config) and runs its KUnit suites at boot and twice more.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -18,6 +20,10 @@ O=$BUILD/$GUEST_KERNEL
 # Result names carry the kernel when it is not the plain lean guest.
 LABEL=$MODE
 [ "$GUEST_KERNEL" = lean ] || LABEL="$MODE ($GUEST_KERNEL)"
+# ... and so do the log's name and the kselftest results: -rt, -debug-rt,
+# -defconfig.
+SUFFIX=${GUEST_KERNEL#lean}
+case $SUFFIX in '' | -*) ;; *) SUFFIX=-$SUFFIX ;; esac
 KSFT_TARGETS=${KSFT_TARGETS:-dmabuf-heaps mmheap}
 GUEST_MEM=${GUEST_MEM:-2G}
 GUEST_CPUS=${GUEST_CPUS:-2}
@@ -31,11 +37,15 @@ case $GUEST_KERNEL in
 	# KASAN and DEBUG_PAGEALLOC under TCG: several times slower.
 	GUEST_TIMEOUT=${GUEST_TIMEOUT:-2400}
 	;;
+defconfig)
+	GUEST_KUNIT=${GUEST_KUNIT:-1}
+	GUEST_TIMEOUT=${GUEST_TIMEOUT:-1500}
+	;;
 esac
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-900}
 ACCEL=${ACCEL:-auto}
 ROOT=$BUILD/initramfs
-LOG=$LOGDIR/guest-$MODE${GUEST_KERNEL#lean}.log
+LOG=$LOGDIR/guest-$MODE$SUFFIX.log
 
 pick_accel() {
 	case $ACCEL in
@@ -127,14 +137,14 @@ parse() {
 			record PASS "guest $LABEL: kmemleak scan after the tests" "no unreferenced object"
 		fi
 	fi
-	python3 "$HARNESS/tap.py" "$LOG" "${GUEST_KERNEL#lean}" >>"$RESULTS.tap"
+	python3 "$HARNESS/tap.py" "$LOG" "$SUFFIX" >>"$RESULTS.tap"
 	cat "$RESULTS.tap"
 	cat "$RESULTS.tap" >>"$RESULTS"
 	rm -f "$RESULTS.tap"
 }
 
 need_wt
-[ -f "$O/arch/x86/boot/bzImage" ] || die "no guest kernel in $O: run 'make build' first"
+[ -f "$O/arch/x86/boot/bzImage" ] || die "no guest kernel in $O: run 'make build' (or the make target that builds $GUEST_KERNEL) first"
 wt_at_head ||
 	die "the harness worktree is not at the series head: run 'make build' first"
 run_step "build kselftests and initramfs" "$LOGDIR/userspace.log" build_userspace

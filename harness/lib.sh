@@ -58,7 +58,7 @@ note() {
 # progress (elapsed time, where the log is) every 30 s, and fail with the log's
 # tail when the step fails.
 run_step() {
-	local name=$1 log=$2 start=$SECONDS pid rc
+	local name=$1 log=$2 start=$SECONDS pid rc cc
 	shift 2
 	note "$name: started, log in $log"
 	("$@") >"$log" 2>&1 &
@@ -66,7 +66,9 @@ run_step() {
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 2
 		if [ $(((SECONDS - start) % 30)) -lt 2 ] && [ $((SECONDS - start)) -ge 30 ]; then
-			note "$name: running, $((SECONDS - start)) s so far (log: $log)"
+			cc=$(grep -c '^  CC ' "$log" || true)
+			[ "$cc" != 0 ] || cc=
+			note "$name: running, $((SECONDS - start)) s so far${cc:+, $cc files compiled} (log: $log)"
 		fi
 	done
 	rc=0
