@@ -64,7 +64,7 @@ test:
 	bash $(H)/test.sh
 demo:
 	bash $(H)/demo.sh
-bench:
+bench: apply
 	bash $(H)/bench.sh
 selftest:
 	bash $(H)/selftest/deps-test.sh; rc=$$?; bash $(H)/selftest/shellcheck.sh || rc=1; exit $$rc

@@ -20,6 +20,7 @@ BENCH_AGAINST=${BENCH_AGAINST:-}
 BENCH_ROUNDS=${BENCH_ROUNDS:-2}
 need_wt
 [ -f "$HARNESS/bench/heapbench.c" ] || die "no harness/bench/heapbench.c"
+command -v gnuplot >/dev/null || die "no gnuplot to draw the chart: run harness/deps.sh (Debian package gnuplot-nox)"
 wt_at_head || wt_checkout "$APPLIED"
 [ -f "$BUILD/lean/arch/x86/boot/bzImage" ] || bash "$HARNESS/build.sh" head
 
@@ -74,9 +75,9 @@ if [ -z "$BENCH_AGAINST" ]; then
 	echo "=== UML (native-speed kernel code)"
 	uml_run "$U/linux" ""
 	cat "$LOGDIR/bench-uml.txt"
-	python3 "$HARNESS/bench/table.py" --csv "$LOGDIR/bench.csv" \
+	python3 "$HARNESS/bench/table.py" --csv "$LOGDIR/bench.csv" --png "$LOGDIR/bench.png" \
 		qemu="$LOGDIR/bench-qemu.txt" uml="$LOGDIR/bench-uml.txt" | tee "$LOGDIR/bench.md"
-	note "raw figures: $LOGDIR/bench-qemu.txt, $LOGDIR/bench-uml.txt, $LOGDIR/bench.csv; table: $LOGDIR/bench.md"
+	note "raw figures: $LOGDIR/bench-qemu.txt, $LOGDIR/bench-uml.txt, $LOGDIR/bench.csv; table: $LOGDIR/bench.md; chart: $LOGDIR/bench.png"
 	exit 0
 fi
 
@@ -110,7 +111,8 @@ for round in $(seq 1 "$BENCH_ROUNDS"); do
 		"uml-head-r$round=$LOGDIR/bench-uml-head-r$round.txt"
 		"uml-against-r$round=$LOGDIR/bench-uml-against-r$round.txt")
 done
-python3 "$HARNESS/bench/table.py" --csv "$LOGDIR/bench-against.csv" "${args[@]}" |
+python3 "$HARNESS/bench/table.py" --csv "$LOGDIR/bench-against.csv" \
+	--png "$LOGDIR/bench-against.png" "${args[@]}" |
 	tee "$LOGDIR/bench-against.md"
 note "against: $BENCH_AGAINST = $(git -C "$AWT" log --oneline -1)"
-note "raw figures: $LOGDIR/bench-{qemu,uml}-{head,against}-r*.txt, $LOGDIR/bench-against.csv; table: $LOGDIR/bench-against.md"
+note "raw figures: $LOGDIR/bench-{qemu,uml}-{head,against}-r*.txt, $LOGDIR/bench-against.csv; table: $LOGDIR/bench-against.md; chart: $LOGDIR/bench-against.png"

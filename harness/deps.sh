@@ -13,7 +13,8 @@ set -uo pipefail
 
 PKGS=${MMHEAP_PKGS:-"make gcc libc6-dev flex bison bc libelf-dev libssl-dev
 ccache sparse qemu-system-x86 busybox-static cpio xz-utils python3 perl git
-kmod rsync shellcheck python3-sphinx python3-sphinx-rtd-theme python3-yaml"}
+kmod rsync shellcheck python3-sphinx python3-sphinx-rtd-theme python3-yaml
+gnuplot-nox"}
 APT_LOG=${MMHEAP_APT_LOG:-/var/log/mmheap-apt.log}
 
 fail() {

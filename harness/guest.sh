@@ -81,6 +81,9 @@ build_userspace() {
 		"$HARNESS/guest/hoglat.c" || die "harness/guest/hoglat.c did not build"
 	gcc -static -O2 -Wall -pthread -isystem "$BUILD/hdr/include" -o "$ROOT/tests/mmheap-stress" \
 		"$HARNESS/guest/stress.c" || die "harness/guest/stress.c did not build"
+	gcc -static -O2 -Wall -isystem "$BUILD/hdr/include" -o "$ROOT/tests/mmheap-camera" \
+		"$HARNESS/guest/camera.c" || die "harness/guest/camera.c did not build"
+	ln -f "$ROOT/tests/mmheap-camera" "$ROOT/bench/mmheap-camera"
 	if [ -f "$HARNESS/bench/heapbench.c" ]; then
 		gcc -static -O2 -Wall -isystem "$BUILD/hdr/include" -o "$ROOT/bench/heapbench" \
 			"$HARNESS/bench/heapbench.c" || die "heapbench did not build"

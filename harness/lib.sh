@@ -58,14 +58,15 @@ note() {
 # progress (elapsed time, where the log is) every 30 s, and fail with the log's
 # tail when the step fails.
 run_step() {
-	local name=$1 log=$2 start=$SECONDS pid rc cc
+	local name=$1 log=$2 start=$SECONDS next=$((SECONDS + 30)) pid rc cc
 	shift 2
 	note "$name: started, log in $log"
 	("$@") >"$log" 2>&1 &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 2
-		if [ $(((SECONDS - start) % 30)) -lt 2 ] && [ $((SECONDS - start)) -ge 30 ]; then
+		if [ "$SECONDS" -ge "$next" ]; then
+			next=$((SECONDS + 30))
 			cc=$(grep -c '^  CC ' "$log" || true)
 			[ "$cc" != 0 ] || cc=
 			note "$name: running, $((SECONDS - start)) s so far${cc:+, $cc files compiled} (log: $log)"
@@ -131,6 +132,9 @@ lean_config() {
 	"$WT/scripts/kconfig/merge_config.sh" -m -O "$o" "$o/.config" \
 		"$HARNESS/configs/lean.config" "$@" >/dev/null
 	make -C "$WT" O="$o" olddefconfig >/dev/null
+	# The camera test needs vivid: it must not skip for want of it.
+	grep -q '^CONFIG_VIDEO_VIVID=y' "$o/.config" ||
+		die "CONFIG_VIDEO_VIVID did not stick in $o/.config (configs/lean.config)"
 }
 
 kmake() {

@@ -8,8 +8,9 @@
  *
  * A case is "system", "mmheap-prefilled", "mmheap-empty",
  * "mmheap-uncached-prefilled", "mmheap-uncached-empty", the name of any
- * other heap in /dev/dma_heap (timed as is), or "bw:<heap>", the CPU's
- * write bandwidth through mmap() of a buffer of that heap. Default: -n 20
+ * other heap in /dev/dma_heap (timed as is), "bw:<heap>", the CPU's
+ * write bandwidth through mmap() of a buffer of that heap, or
+ * "touch:<heap>", a new buffer's first touch. Default: -n 20
  * -w 1 -s 1,4,64 and every case named here, on system, mmheap and
  * mmheap-uncached.
  *
@@ -55,6 +56,11 @@
  * a memset() of all of it between DMA_BUF_IOCTL_SYNC start and end, as a
  * CPU writer does. Under emulation (QEMU TCG, UML) there is no
  * write-combining: the figure there says nothing of the hardware.
+ *
+ * touch:<heap>: the first touch of a new buffer, as a producer that fills
+ * it does: every iteration allocates a buffer (not timed), then times its
+ * mmap(), a memset() of all of it and munmap(). Reported as bwraw and bw
+ * records (write_ns is that whole time).
  *
  * mmheap-empty: the pool is drained (prefill 0, low watermark 0, cap 0:
  * the kernel's decay worker trims it to nothing) and the thread stopped
@@ -107,7 +113,7 @@ static const struct pool_paths *pp = &cached_paths;
 #define MAX_SIZES	16
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
-enum mode { PLAIN, PREFILLED, EMPTY, BANDWIDTH };
+enum mode { PLAIN, PREFILLED, EMPTY, BANDWIDTH, TOUCH };
 
 static const char * const tunables[] = {
 	"prefill_max_percent", "pool_cap_bytes",
@@ -409,6 +415,69 @@ static int buf_sync(int fd, uint64_t flags)
 }
 
 /* The CPU's write bandwidth through mmap() of one buffer of each size. */
+static void run_touch(const char *name, int heap_fd,
+		      const unsigned int *sizes, int nsizes, int iters,
+		      int warmup)
+{
+	uint64_t *ns = calloc(iters, sizeof(*ns));
+	int s, i;
+
+	if (!ns) {
+		printf("error case=%s size_mib=0 msg=out_of_memory\n", name);
+		return;
+	}
+	for (s = 0; s < nsizes; s++) {
+		size_t len = sizes[s] * MIB;
+		bool failed = false;
+
+		for (i = -warmup; i < iters && !failed; i++) {
+			struct dma_heap_allocation_data data = {
+				.len = len,
+				.fd_flags = O_RDWR | O_CLOEXEC,
+			};
+			uint64_t t0, t1;
+			unsigned char *p;
+
+			if (ioctl(heap_fd, DMA_HEAP_IOCTL_ALLOC, &data) < 0) {
+				printf("error case=%s size_mib=%u msg=alloc errno=%d\n",
+				       name, sizes[s], errno);
+				failed = true;
+				break;
+			}
+			t0 = now_ns();
+			p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+				 data.fd, 0);
+			if (p == MAP_FAILED) {
+				printf("error case=%s size_mib=%u msg=mmap errno=%d\n",
+				       name, sizes[s], errno);
+				close(data.fd);
+				failed = true;
+				break;
+			}
+			buf_sync(data.fd, DMA_BUF_SYNC_START);
+			memset(p, 0x5a, len);
+			buf_sync(data.fd, DMA_BUF_SYNC_END);
+			munmap(p, len);
+			t1 = now_ns();
+			close(data.fd);
+			if (i < 0)
+				continue;
+			ns[i] = t1 - t0;
+			printf("bwraw case=%s size_mib=%u iter=%d write_ns=%llu\n",
+			       name, sizes[s], i, (unsigned long long)ns[i]);
+		}
+		if (failed)
+			continue;
+		qsort(ns, iters, sizeof(*ns), cmp_u64);
+		printf("bw case=%s size_mib=%u n=%d write_p50_ns=%llu mb_per_s=%llu\n",
+		       name, sizes[s], iters,
+		       (unsigned long long)pct(ns, iters, 50),
+		       (unsigned long long)(len * 1000ULL /
+					    (pct(ns, iters, 50) ?: 1)));
+	}
+	free(ns);
+}
+
 static void run_bandwidth(const char *name, int heap_fd,
 			  const unsigned int *sizes, int nsizes, int iters,
 			  int warmup)
@@ -480,6 +549,11 @@ static void run_case(const char *name, enum mode mode, const char *heap,
 	if (heap_fd < 0) {
 		printf("error case=%s size_mib=0 msg=open_heap errno=%d\n",
 		       name, errno);
+		return;
+	}
+	if (mode == TOUCH) {
+		run_touch(name, heap_fd, sizes, nsizes, iters, warmup);
+		close(heap_fd);
 		return;
 	}
 	if (mode == BANDWIDTH) {
@@ -620,7 +694,7 @@ static void usage(const char *prog)
 		"usage: %s [-n iters] [-w warmup] [-s MiB,MiB,...] [case ...]\n"
 		"  case: system | mmheap-prefilled | mmheap-empty |\n"
 		"        mmheap-uncached-prefilled | mmheap-uncached-empty |\n"
-		"        <heap name> | bw:<heap name>\n",
+		"        <heap name> | bw:<heap name> | touch:<heap name>\n",
 		prog);
 	exit(2);
 }
@@ -631,6 +705,7 @@ int main(int argc, char **argv)
 		"system", "mmheap-prefilled", "mmheap-empty",
 		"mmheap-uncached-prefilled", "mmheap-uncached-empty",
 		"bw:system", "bw:mmheap", "bw:mmheap-uncached",
+		"touch:system", "touch:mmheap", "touch:mmheap-uncached",
 	};
 	unsigned int sizes[MAX_SIZES] = { 1, 4, 64 };
 	int nsizes = 3, iters = 20, warmup = 1, opt, c, ncases;
@@ -682,10 +757,14 @@ int main(int argc, char **argv)
 			mode = EMPTY;
 		else if (!strncmp(name, "bw:", 3))
 			mode = BANDWIDTH;
+		else if (!strncmp(name, "touch:", 6))
+			mode = TOUCH;
 		if (mode == PREFILLED || mode == EMPTY)
 			heap = pp == &uncached_paths ? "mmheap-uncached" : "mmheap";
 		else if (mode == BANDWIDTH)
 			heap = name + 3;
+		else if (mode == TOUCH)
+			heap = name + 6;
 		if (mode == PREFILLED || mode == EMPTY) {
 			if (access(pp->sysfs, F_OK)) {
 				printf("error case=%s size_mib=0 msg=no_mmheap_sysfs\n",

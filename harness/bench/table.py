@@ -10,11 +10,19 @@ qemu-head-r1, qemu-against-r1, ...). One table per ENV; a cell reads
 mmheap's own, from its tracepoint; the system heap has none). With head
 and against columns, a last column gives head/against of the medians over
 the rounds, for the ioctl and the in-kernel time. The bw:<heap> cases, CPU
-write bandwidth through mmap(), get a table of their own, in MB/s.
+write bandwidth through mmap(), and the touch:<heap> cases, a new buffer's
+first touch, get a table of their own, in MB/s.
+
+The camera records of mmheap-camera (open of vivid to the first frame
+with N buffers from each heap, and the allocation of those N buffers, a
+stream start) get a table of their own, in milliseconds.
 
 --csv writes every raw per-iteration figure of every file, one a row:
 label,record,case,size_mib,iter,metric,value (record raw: alloc_ns and
-free_ns of the ioctl and close(); kraw: kernel_ns; bwraw: write_ns).
+free_ns of the ioctl and close(); kraw: kernel_ns; bwraw: write_ns;
+camera: first_frame_ns and alloc_ns, case <heap>-<mode>, iter the round).
+--png draws the p50 allocation times with gnuplot (one panel per ENV, log
+scale).
 """
 import re
 import statistics
@@ -58,6 +66,91 @@ def write_csv(out, runs):
                     if metric in kv:
                         w.writerow([label, tag, kv["case"], kv["size_mib"],
                                     kv["iter"], metric, kv[metric]])
+            for tag, kv in records(path, ("camera",)):
+                mib = f"{int(kv['buffer_bytes']) / 2**20:.2f}"
+                for metric in ("first_frame_ns", "alloc_ns"):
+                    w.writerow([label, tag, f"{kv['heap']}-{kv['mode']}",
+                                mib, kv["round"], metric, kv[metric]])
+
+
+def camera(path):
+    """{(heap-mode, buffers): {'first': [ns...], 'alloc': [ns...]}}."""
+    out = {}
+    for _, kv in records(path, ("camera",)):
+        key = (f"{kv['heap']}-{kv['mode']}", int(kv["buffers"]),
+               int(kv["buffer_bytes"]))
+        cell = out.setdefault(key, {"first": [], "alloc": []})
+        cell["first"].append(int(kv["first_frame_ns"]))
+        cell["alloc"].append(int(kv["alloc_ns"]))
+    return out
+
+
+def print_camera(env, cols):
+    """The camera table of one ENV: median over the rounds, in ms."""
+    keys = sorted({k for _, data in cols for k in data},
+                  key=lambda k: (not k[0].startswith("system"), k[0]))
+    if not keys:
+        return
+    nbuf, size = keys[0][1], keys[0][2]
+    print(f"\n{env}: camera start (vivid, {nbuf} buffers of "
+          f"{size / 2**20:.1f} MiB): open to first frame ms / "
+          f"allocation of the {nbuf} buffers ms, median of the rounds\n")
+    print("| heap | " + " | ".join(label for label, _ in cols) + " |")
+    print("|" + "---|" * (len(cols) + 1))
+    for key in keys:
+        cells = []
+        for _, data in cols:
+            c = data.get(key)
+            cells.append("-" if not c else
+                         f"{statistics.median(c['first']) / 1e6:.1f} / "
+                         f"{statistics.median(c['alloc']) / 1e6:.2f}")
+        print(f"| {key[0]} | " + " | ".join(cells) + " |")
+
+
+def plot(out, runs):
+    """p50 ioctl time of every case and size, one panel per label, log y."""
+    import os
+    import subprocess
+    import tempfile
+    panels = []
+    tmp = tempfile.mkdtemp(prefix="mmheap-plot-")
+    for label, data in runs:
+        keys = [k for k in data if "user" in data[k]]
+        cases = sorted({k[0] for k in keys},
+                       key=lambda c: (c != "system", c))
+        sizes = sorted({k[1] for k in keys})
+        if not cases:
+            continue
+        dat = os.path.join(tmp, f"{label}.dat")
+        with open(dat, "w", encoding="utf-8") as f:
+            f.write("size " + " ".join(cases) + "\n")
+            for size in sizes:
+                vals = [data.get((c, size), {}).get("user") for c in cases]
+                f.write(f"{size}MiB " + " ".join(
+                    "NaN" if v is None else f"{v / 1000:.3f}"
+                    for v in vals) + "\n")
+        panels.append((label, dat, len(cases)))
+    if not panels:
+        return
+    script = [f"set terminal png noenhanced size {600 * len(panels)},480",
+              f"set output '{out}'",
+              "set style data histogram",
+              "set style histogram clustered gap 1",
+              "set style fill solid 0.8 border -1",
+              "set logscale y", "set ylabel 'p50 DMA_HEAP_IOCTL_ALLOC, us'",
+              "set key top left font ',8'", "set grid ytics",
+              f"set multiplot layout 1,{len(panels)}"]
+    for label, dat, n in panels:
+        script.append(f"set title '{label}'")
+        script.append(f"plot for [i=2:{n + 1}] '{dat}' using i:xtic(1) "
+                      "title columnheader(i)")
+    script.append("unset multiplot")
+    try:
+        subprocess.run(["gnuplot"], input="\n".join(script) + "\n",
+                       text=True, check=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        sys.exit(f"table.py: gnuplot could not draw {out}: {e} "
+                 "(Debian package gnuplot-nox)")
 
 
 def us(ns):
@@ -76,9 +169,13 @@ def ratio(a, b):
 def main(argv):
     runs = []
     paths = []
-    csv_out = None
-    if len(argv) >= 2 and argv[0] == "--csv":
-        csv_out, argv = argv[1], argv[2:]
+    csv_out = png_out = None
+    while len(argv) >= 2 and argv[0] in ("--csv", "--png"):
+        if argv[0] == "--csv":
+            csv_out = argv[1]
+        else:
+            png_out = argv[1]
+        argv = argv[2:]
     for arg in argv:
         label, sep, path = arg.partition("=")
         if not sep:
@@ -87,6 +184,8 @@ def main(argv):
         paths.append((label, path))
     if csv_out:
         write_csv(csv_out, paths)
+    if png_out:
+        plot(png_out, runs)
     envs = []
     for label, _ in runs:
         env = label.split("-")[0]
@@ -126,13 +225,17 @@ def main(argv):
                                  pick("against", "kernel")))
             print("| " + " | ".join(row) + " |")
         if bw_keys:
-            print(f"\n{env}: CPU write bandwidth through mmap(), MB/s, p50\n")
+            print(f"\n{env}: MB/s, p50: bw: CPU writes through mmap() of a "
+                  "buffer; touch: a new buffer's mmap(), write of all of "
+                  "it and munmap()\n")
             print("| case | MiB | " + " | ".join(l for l, _ in cols) + " |")
             print("|" + "---|" * (len(cols) + 2))
             for key in bw_keys:
                 cells = [str(data.get(key, {}).get("bw", "-"))
                          for _, data in cols]
                 print(f"| {key[0]} | {key[1]} | " + " | ".join(cells) + " |")
+        print_camera(env, [(label, camera(path)) for label, path in paths
+                           if label.split("-")[0] == env])
 
 
 if __name__ == "__main__":
