@@ -85,7 +85,7 @@ build_userspace() {
 		"$HARNESS/guest/camera.c" || die "harness/guest/camera.c did not build"
 	ln -f "$ROOT/tests/mmheap-camera" "$ROOT/bench/mmheap-camera"
 	if [ -f "$HARNESS/bench/heapbench.c" ]; then
-		gcc -static -O2 -Wall -isystem "$BUILD/hdr/include" -o "$ROOT/bench/heapbench" \
+		gcc -static -O2 -Wall -pthread -isystem "$BUILD/hdr/include" -o "$ROOT/bench/heapbench" \
 			"$HARNESS/bench/heapbench.c" || die "heapbench did not build"
 	fi
 	cp "$HARNESS/guest/demo.sh" "$ROOT/bench/" 2>/dev/null || true

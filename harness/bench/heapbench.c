@@ -4,14 +4,14 @@
  * prefilled and mmheap empty, in one boot. A benchmark, not a test: it
  * prints numbers and judges nothing.
  *
- *   heapbench [-n iters] [-w warmup] [-s MiB,MiB,...] [case ...]
+ *   heapbench [-n iters] [-w warmup] [-s size,size,...] [case ...]
  *
  * A case is "system", "mmheap-prefilled", "mmheap-empty",
  * "mmheap-uncached-prefilled", "mmheap-uncached-empty", the name of any
  * other heap in /dev/dma_heap (timed as is), "bw:<heap>", the CPU's
  * write bandwidth through mmap() of a buffer of that heap, or
  * "touch:<heap>", a new buffer's first touch. Default: -n 20
- * -w 1 -s 1,4,64 and every case named here, on system, mmheap and
+ * -w 1 -s 4K,1,4,8,32,64 and every case named here, on system, mmheap and
  * mmheap-uncached.
  *
  * Each iteration times DMA_HEAP_IOCTL_ALLOC and, separately, the close()
@@ -62,6 +62,17 @@
  * mmap(), a memset() of all of it and munmap(). Reported as bwraw and bw
  * records (write_ns is that whole time).
  *
+ * scale:<heap>: 1, 2 and 4 threads allocating and freeing 4 MiB buffers
+ * for 2 s, buffers per second (for mmheap with a low watermark of 256 MiB):
+ *   scale case=<c> size_mib=4 threads=<n> seconds=2 buffers=<n> per_s=<n>
+ * refill: the refill thread zeroing a prefill of 1 GiB (half of RAM at
+ * most) from an empty pool, against a user-space memset() of as much:
+ *   refill case=refill size_mib=<n> wall_ns=<n> mb_per_s=<n> ...
+ * interference: a SCHED_NORMAL CPU hog on every CPU counts iterations for
+ * 3 s, with the pool idle and then with that prefill outstanding; three
+ * pairs:
+ *   interference case=interference round=<r> ... ratio_ppm=<n>
+ *
  * mmheap-empty: the pool is drained (prefill 0, low watermark 0, cap 0:
  * the kernel's decay worker trims it to nothing) and the thread stopped
  * through debugfs; with a target of 0 a free goes straight back to the
@@ -77,6 +88,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -86,6 +100,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
@@ -121,6 +136,20 @@ static const char * const tunables[] = {
 };
 
 static char saved[ARRAY_SIZE(tunables)][64];
+
+/* A size in KiB as size_mib= prints it: whole MiB, or a fraction. */
+static const char *mib(unsigned int kib)
+{
+	static char buf[4][24];
+	static int n;
+	char *b = buf[n++ & 3];
+
+	if (kib % 1024)
+		snprintf(b, sizeof(buf[0]), "%.6f", kib / 1024.0);
+	else
+		snprintf(b, sizeof(buf[0]), "%u", kib / 1024);
+	return b;
+}
 
 static uint64_t now_ns(void)
 {
@@ -362,17 +391,17 @@ static void report_kernel(const char *name, unsigned int size, int iters,
 		return;
 	n = ktrace_read(ns, total);
 	if (n != total) {
-		printf("error case=%s size_mib=%u msg=trace_events got=%d want=%d\n",
-		       name, size, n, total);
+		printf("error case=%s size_mib=%s msg=trace_events got=%d want=%d\n",
+		       name, mib(size), n, total);
 		free(ns);
 		return;
 	}
 	for (i = 0; i < iters; i++)
-		printf("kraw case=%s size_mib=%u iter=%d kernel_ns=%llu\n",
-		       name, size, i, (unsigned long long)ns[warmup + i]);
+		printf("kraw case=%s size_mib=%s iter=%d kernel_ns=%llu\n",
+		       name, mib(size), i, (unsigned long long)ns[warmup + i]);
 	qsort(ns + warmup, iters, sizeof(*ns), cmp_u64);
-	printf("kernel case=%s size_mib=%u n=%d kernel_p50_ns=%llu kernel_p90_ns=%llu kernel_min_ns=%llu kernel_max_ns=%llu\n",
-	       name, size, iters,
+	printf("kernel case=%s size_mib=%s n=%d kernel_p50_ns=%llu kernel_p90_ns=%llu kernel_min_ns=%llu kernel_max_ns=%llu\n",
+	       name, mib(size), iters,
 	       (unsigned long long)pct(ns + warmup, iters, 50),
 	       (unsigned long long)pct(ns + warmup, iters, 90),
 	       (unsigned long long)ns[warmup],
@@ -427,7 +456,7 @@ static void run_touch(const char *name, int heap_fd,
 		return;
 	}
 	for (s = 0; s < nsizes; s++) {
-		size_t len = sizes[s] * MIB;
+		size_t len = sizes[s] * 1024ULL;
 		bool failed = false;
 
 		for (i = -warmup; i < iters && !failed; i++) {
@@ -439,8 +468,8 @@ static void run_touch(const char *name, int heap_fd,
 			unsigned char *p;
 
 			if (ioctl(heap_fd, DMA_HEAP_IOCTL_ALLOC, &data) < 0) {
-				printf("error case=%s size_mib=%u msg=alloc errno=%d\n",
-				       name, sizes[s], errno);
+				printf("error case=%s size_mib=%s msg=alloc errno=%d\n",
+				       name, mib(sizes[s]), errno);
 				failed = true;
 				break;
 			}
@@ -448,8 +477,8 @@ static void run_touch(const char *name, int heap_fd,
 			p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
 				 data.fd, 0);
 			if (p == MAP_FAILED) {
-				printf("error case=%s size_mib=%u msg=mmap errno=%d\n",
-				       name, sizes[s], errno);
+				printf("error case=%s size_mib=%s msg=mmap errno=%d\n",
+				       name, mib(sizes[s]), errno);
 				close(data.fd);
 				failed = true;
 				break;
@@ -463,14 +492,14 @@ static void run_touch(const char *name, int heap_fd,
 			if (i < 0)
 				continue;
 			ns[i] = t1 - t0;
-			printf("bwraw case=%s size_mib=%u iter=%d write_ns=%llu\n",
-			       name, sizes[s], i, (unsigned long long)ns[i]);
+			printf("bwraw case=%s size_mib=%s iter=%d write_ns=%llu\n",
+			       name, mib(sizes[s]), i, (unsigned long long)ns[i]);
 		}
 		if (failed)
 			continue;
 		qsort(ns, iters, sizeof(*ns), cmp_u64);
-		printf("bw case=%s size_mib=%u n=%d write_p50_ns=%llu mb_per_s=%llu\n",
-		       name, sizes[s], iters,
+		printf("bw case=%s size_mib=%s n=%d write_p50_ns=%llu mb_per_s=%llu\n",
+		       name, mib(sizes[s]), iters,
 		       (unsigned long long)pct(ns, iters, 50),
 		       (unsigned long long)(len * 1000ULL /
 					    (pct(ns, iters, 50) ?: 1)));
@@ -491,22 +520,22 @@ static void run_bandwidth(const char *name, int heap_fd,
 	}
 	for (s = 0; s < nsizes; s++) {
 		struct dma_heap_allocation_data data = {
-			.len = sizes[s] * MIB,
+			.len = sizes[s] * 1024ULL,
 			.fd_flags = O_RDWR | O_CLOEXEC,
 		};
 		size_t len = data.len;
 		unsigned char *p;
 
 		if (ioctl(heap_fd, DMA_HEAP_IOCTL_ALLOC, &data) < 0) {
-			printf("error case=%s size_mib=%u msg=alloc errno=%d\n",
-			       name, sizes[s], errno);
+			printf("error case=%s size_mib=%s msg=alloc errno=%d\n",
+			       name, mib(sizes[s]), errno);
 			continue;
 		}
 		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
 			 data.fd, 0);
 		if (p == MAP_FAILED) {
-			printf("error case=%s size_mib=%u msg=mmap errno=%d\n",
-			       name, sizes[s], errno);
+			printf("error case=%s size_mib=%s msg=mmap errno=%d\n",
+			       name, mib(sizes[s]), errno);
 			close(data.fd);
 			continue;
 		}
@@ -521,14 +550,14 @@ static void run_bandwidth(const char *name, int heap_fd,
 			if (i < 0)
 				continue;
 			ns[i] = t1 - t0;
-			printf("bwraw case=%s size_mib=%u iter=%d write_ns=%llu\n",
-			       name, sizes[s], i, (unsigned long long)ns[i]);
+			printf("bwraw case=%s size_mib=%s iter=%d write_ns=%llu\n",
+			       name, mib(sizes[s]), i, (unsigned long long)ns[i]);
 		}
 		munmap(p, len);
 		close(data.fd);
 		qsort(ns, iters, sizeof(*ns), cmp_u64);
-		printf("bw case=%s size_mib=%u n=%d write_p50_ns=%llu mb_per_s=%llu\n",
-		       name, sizes[s], iters,
+		printf("bw case=%s size_mib=%s n=%d write_p50_ns=%llu mb_per_s=%llu\n",
+		       name, mib(sizes[s]), iters,
 		       (unsigned long long)pct(ns, iters, 50),
 		       (unsigned long long)(len * 1000ULL /
 					    (pct(ns, iters, 50) ?: 1)));
@@ -569,7 +598,7 @@ static void run_case(const char *name, enum mode mode, const char *heap,
 	}
 
 	for (s = 0; s < nsizes; s++) {
-		uint64_t len = sizes[s] * MIB;
+		uint64_t len = sizes[s] * 1024ULL;
 		uint64_t hits0 = 0, misses0 = 0;
 		bool failed = false;
 
@@ -589,8 +618,8 @@ static void run_case(const char *name, enum mode mode, const char *heap,
 				t0 = now_ns();
 				if (sysfs_write_u64("prefill_bytes", len) ||
 				    wait_prefill_done(WAIT_MS)) {
-					printf("error case=%s size_mib=%u msg=prefill_not_done\n",
-					       name, sizes[s]);
+					printf("error case=%s size_mib=%s msg=prefill_not_done\n",
+					       name, mib(sizes[s]));
 					failed = true;
 					break;
 				}
@@ -598,8 +627,8 @@ static void run_case(const char *name, enum mode mode, const char *heap,
 			}
 			t0 = now_ns();
 			if (ioctl(heap_fd, DMA_HEAP_IOCTL_ALLOC, &data) < 0) {
-				printf("error case=%s size_mib=%u msg=alloc errno=%d\n",
-				       name, sizes[s], errno);
+				printf("error case=%s size_mib=%s msg=alloc errno=%d\n",
+				       name, mib(sizes[s]), errno);
 				failed = true;
 				break;
 			}
@@ -610,8 +639,8 @@ static void run_case(const char *name, enum mode mode, const char *heap,
 				continue;
 			alloc_ns[i] = t1 - t0;
 			free_ns[i] = t2 - t1;
-			printf("raw case=%s size_mib=%u iter=%d alloc_ns=%llu free_ns=%llu",
-			       name, sizes[s], i,
+			printf("raw case=%s size_mib=%s iter=%d alloc_ns=%llu free_ns=%llu",
+			       name, mib(sizes[s]), i,
 			       (unsigned long long)alloc_ns[i],
 			       (unsigned long long)free_ns[i]);
 			if (mode == PREFILLED)
@@ -622,14 +651,14 @@ static void run_case(const char *name, enum mode mode, const char *heap,
 		if (failed)
 			continue;
 		if (mode != PLAIN)
-			printf("stats case=%s size_mib=%u hits=%llu misses=%llu\n",
-			       name, sizes[s],
+			printf("stats case=%s size_mib=%s hits=%llu misses=%llu\n",
+			       name, mib(sizes[s]),
 			       (unsigned long long)(sysfs_u64("hits") - hits0),
 			       (unsigned long long)(sysfs_u64("misses") - misses0));
 		qsort(alloc_ns, iters, sizeof(*alloc_ns), cmp_u64);
 		qsort(free_ns, iters, sizeof(*free_ns), cmp_u64);
-		printf("result case=%s size_mib=%u n=%d alloc_p50_ns=%llu alloc_p90_ns=%llu alloc_min_ns=%llu alloc_max_ns=%llu free_p50_ns=%llu free_p90_ns=%llu\n",
-		       name, sizes[s], iters,
+		printf("result case=%s size_mib=%s n=%d alloc_p50_ns=%llu alloc_p90_ns=%llu alloc_min_ns=%llu alloc_max_ns=%llu free_p50_ns=%llu free_p90_ns=%llu\n",
+		       name, mib(sizes[s]), iters,
 		       (unsigned long long)pct(alloc_ns, iters, 50),
 		       (unsigned long long)pct(alloc_ns, iters, 90),
 		       (unsigned long long)alloc_ns[0],
@@ -645,6 +674,240 @@ out:
 	free(free_ns);
 	close(heap_fd);
 }
+
+/* ---- refill, interference, scale: the cost of the pool to others ---- */
+
+#define HOG_SECONDS	3
+#define SCALE_SECONDS	2
+#define SCALE_MIB	4
+
+/* The bytes a 1 GiB request may take here: at most half of RAM. */
+static uint64_t refill_bytes(void)
+{
+	uint64_t ram = (uint64_t)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE);
+	uint64_t want = 1024 * MIB;
+
+	if (want > ram / 2)
+		want = ram / 2 & ~(MIB - 1);
+	return want;
+}
+
+/* Room in the cached pool for refill_bytes(); tunables saved by the caller. */
+static int pool_room(void)
+{
+	return sysfs_write("prefill_max_percent", "60") ||
+	       sysfs_write("prefill_bytes", "0") ||
+	       sysfs_write("low_watermark_bytes", "0") ||
+	       sysfs_write("pool_cap_bytes", "0") ||
+	       sysfs_write_u64("pool_cap_bytes", refill_bytes()) ||
+	       thread_set(true) || wait_pool_empty(WAIT_MS) ? -1 : 0;
+}
+
+/*
+ * refill: the refill thread's zeroing bandwidth, from an empty pool to a
+ * prefill of refill_bytes() with nothing else running, against user space
+ * memset() of as many bytes in the same guest (warm pages, second pass).
+ */
+static void run_refill(void)
+{
+	uint64_t bytes = refill_bytes(), t0, t1, us0, z0, m0, m1;
+	unsigned char *buf;
+
+	if (pool_room()) {
+		printf("error case=refill size_mib=0 msg=setup_failed\n");
+		return;
+	}
+	us0 = sysfs_u64("refill_us");
+	z0 = sysfs_u64("zeroed_bytes");
+	t0 = now_ns();
+	if (sysfs_write_u64("prefill_bytes", bytes) ||
+	    wait_prefill_done(WAIT_MS)) {
+		printf("error case=refill size_mib=%llu msg=prefill_not_done\n",
+		       (unsigned long long)(bytes / MIB));
+		return;
+	}
+	t1 = now_ns();
+	us0 = sysfs_u64("refill_us") - us0;
+	z0 = sysfs_u64("zeroed_bytes") - z0;
+	sysfs_write("prefill_bytes", "0");
+	wait_pool_empty(WAIT_MS);
+
+	buf = malloc(bytes);
+	if (!buf) {
+		printf("error case=refill size_mib=0 msg=out_of_memory\n");
+		return;
+	}
+	memset(buf, 1, bytes);
+	m0 = now_ns();
+	memset(buf, 0, bytes);
+	m1 = now_ns();
+	/* Keep the compiler from dropping the memset(). */
+	printf("# memset check byte %d\n", buf[bytes / 2]);
+	free(buf);
+	printf("refill case=refill size_mib=%llu wall_ns=%llu mb_per_s=%llu kernel_zeroed_bytes=%llu kernel_refill_us=%llu kernel_mb_per_s=%llu memset_ns=%llu memset_mb_per_s=%llu\n",
+	       (unsigned long long)(bytes / MIB),
+	       (unsigned long long)(t1 - t0),
+	       (unsigned long long)(bytes * 1000 / (t1 - t0 ?: 1)),
+	       (unsigned long long)z0, (unsigned long long)us0,
+	       (unsigned long long)(us0 ? z0 / us0 : 0),
+	       (unsigned long long)(m1 - m0),
+	       (unsigned long long)(bytes * 1000 / (m1 - m0 ?: 1)));
+}
+
+/* One SCHED_NORMAL hog per CPU for @secs; returns the iterations of all. */
+static uint64_t run_hogs(int ncpu, int secs)
+{
+	uint64_t total = 0;
+	int fds[2], i;
+
+	if (pipe(fds))
+		return 0;
+	for (i = 0; i < ncpu; i++) {
+		if (!fork()) {
+			uint64_t end = now_ns() + secs * 1000000000ULL, n = 0;
+			volatile uint64_t x = 0;
+			cpu_set_t set;
+
+			CPU_ZERO(&set);
+			CPU_SET(i, &set);
+			sched_setaffinity(0, sizeof(set), &set);
+			for (;;) {
+				x++;
+				if (!(++n & 0xfffff) && now_ns() >= end)
+					break;
+			}
+			if (write(fds[1], &n, sizeof(n)) != sizeof(n))
+				_exit(1);
+			_exit(0);
+		}
+	}
+	close(fds[1]);
+	for (i = 0; i < ncpu; i++) {
+		uint64_t n;
+
+		if (read(fds[0], &n, sizeof(n)) == sizeof(n))
+			total += n;
+	}
+	close(fds[0]);
+	while (wait(NULL) > 0)
+		;
+	return total;
+}
+
+/*
+ * interference: what a refill costs SCHED_NORMAL work. A CPU-bound hog on
+ * every CPU counts iterations for HOG_SECONDS, with the pool idle, then
+ * while a prefill of refill_bytes() is outstanding from an empty pool;
+ * three pairs. The ratio is the second count over the first; refilled_kb
+ * is what the pool gained meanwhile (SCHED_IDLE: next to nothing, by
+ * design, while the hogs leave no CPU idle).
+ */
+static void run_interference(void)
+{
+	int ncpu = sysconf(_SC_NPROCESSORS_ONLN), r;
+
+	if (pool_room()) {
+		printf("error case=interference size_mib=0 msg=setup_failed\n");
+		return;
+	}
+	for (r = 0; r < 3; r++) {
+		uint64_t alone, busy, kb;
+
+		alone = run_hogs(ncpu, HOG_SECONDS);
+		if (sysfs_write_u64("prefill_bytes", refill_bytes()))
+			break;
+		busy = run_hogs(ncpu, HOG_SECONDS);
+		kb = sysfs_u64("total_pools_kb");
+		sysfs_write("prefill_bytes", "0");
+		wait_pool_empty(WAIT_MS);
+		printf("interference case=interference round=%d cpus=%d seconds=%d alone_iters=%llu refill_iters=%llu ratio_ppm=%llu refilled_kb=%llu\n",
+		       r, ncpu, HOG_SECONDS, (unsigned long long)alone,
+		       (unsigned long long)busy,
+		       (unsigned long long)(alone ? busy * 1000000 / alone : 0),
+		       (unsigned long long)kb);
+	}
+}
+
+struct scaler {
+	int heap_fd;
+	uint64_t end;
+	uint64_t buffers;
+	int err;
+};
+
+static void *scale_fn(void *arg)
+{
+	struct scaler *sc = arg;
+
+	while (now_ns() < sc->end) {
+		struct dma_heap_allocation_data data = {
+			.len = SCALE_MIB * MIB,
+			.fd_flags = O_RDWR | O_CLOEXEC,
+		};
+
+		if (ioctl(sc->heap_fd, DMA_HEAP_IOCTL_ALLOC, &data) < 0) {
+			sc->err = errno;
+			break;
+		}
+		close(data.fd);
+		sc->buffers++;
+	}
+	return NULL;
+}
+
+/*
+ * scale:<heap>: 1, 2 and 4 threads allocating and freeing SCALE_MIB buffers
+ * for SCALE_SECONDS; buffers per second. For mmheap the pool keeps a low
+ * watermark of 256 MiB: frees are kept, dirty, for the refill thread, and
+ * allocations take from the pool while it lasts.
+ */
+static void run_scale(const char *name, const char *heap)
+{
+	static const int nthreads[] = { 1, 2, 4 };
+	char path[256];
+	unsigned int i;
+	int heap_fd, t;
+
+	snprintf(path, sizeof(path), HEAP_DIR "%s", heap);
+	heap_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (heap_fd < 0) {
+		printf("error case=%s size_mib=0 msg=open_heap errno=%d\n",
+		       name, errno);
+		return;
+	}
+	for (i = 0; i < ARRAY_SIZE(nthreads); i++) {
+		struct scaler sc[4];
+		pthread_t th[4];
+		uint64_t total = 0, h0 = 0, m0 = 0;
+		int err = 0;
+
+		if (!strcmp(heap, "mmheap")) {
+			h0 = sysfs_u64("hits");
+			m0 = sysfs_u64("misses");
+		}
+		for (t = 0; t < nthreads[i]; t++) {
+			sc[t] = (struct scaler){ heap_fd,
+				now_ns() + SCALE_SECONDS * 1000000000ULL, 0, 0 };
+			pthread_create(&th[t], NULL, scale_fn, &sc[t]);
+		}
+		for (t = 0; t < nthreads[i]; t++) {
+			pthread_join(th[t], NULL);
+			total += sc[t].buffers;
+			err = err ?: sc[t].err;
+		}
+		printf("scale case=%s size_mib=%d threads=%d seconds=%d buffers=%llu per_s=%llu errno=%d",
+		       name, SCALE_MIB, nthreads[i], SCALE_SECONDS,
+		       (unsigned long long)total,
+		       (unsigned long long)(total / SCALE_SECONDS), err);
+		if (!strcmp(heap, "mmheap"))
+			printf(" hits=%llu misses=%llu",
+			       (unsigned long long)(sysfs_u64("hits") - h0),
+			       (unsigned long long)(sysfs_u64("misses") - m0));
+		printf("\n");
+	}
+	close(heap_fd);
+}
+
 
 static void print_clock(void)
 {
@@ -678,11 +941,16 @@ static int parse_sizes(const char *arg, unsigned int *sizes)
 	     tok = strtok_r(NULL, ",", &save)) {
 		unsigned long v = strtoul(tok, &end, 10);
 
-		if (*end || !v) {
+		/* MiB, or KiB with a K suffix (a multiple of 4). */
+		if (*end == 'K' && !end[1] && v && !(v % 4)) {
+			sizes[n++] = v;
+			continue;
+		}
+		if ((*end && strcmp(end, "M")) || !v || v > 1024 * 1024) {
 			n = -1;
 			break;
 		}
-		sizes[n++] = v;
+		sizes[n++] = v * 1024;
 	}
 	free(copy);
 	return n;
@@ -691,10 +959,11 @@ static int parse_sizes(const char *arg, unsigned int *sizes)
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [-n iters] [-w warmup] [-s MiB,MiB,...] [case ...]\n"
+		"usage: %s [-n iters] [-w warmup] [-s size,size,...] [case ...]\n"
 		"  case: system | mmheap-prefilled | mmheap-empty |\n"
 		"        mmheap-uncached-prefilled | mmheap-uncached-empty |\n"
-		"        <heap name> | bw:<heap name> | touch:<heap name>\n",
+		"        <heap name> | bw:<heap name> | touch:<heap name> |\n"
+		"        scale:<heap name> | refill | interference\n",
 		prog);
 	exit(2);
 }
@@ -706,9 +975,10 @@ int main(int argc, char **argv)
 		"mmheap-uncached-prefilled", "mmheap-uncached-empty",
 		"bw:system", "bw:mmheap", "bw:mmheap-uncached",
 		"touch:system", "touch:mmheap", "touch:mmheap-uncached",
+		"scale:system", "scale:mmheap", "refill", "interference",
 	};
-	unsigned int sizes[MAX_SIZES] = { 1, 4, 64 };
-	int nsizes = 3, iters = 20, warmup = 1, opt, c, ncases;
+	unsigned int sizes[MAX_SIZES] = { 4, 1024, 4096, 8192, 32768, 65536 };
+	int nsizes = 6, iters = 20, warmup = 1, opt, c, ncases;
 	const char * const *cases;
 
 	while ((opt = getopt(argc, argv, "n:w:s:h")) != -1) {
@@ -778,6 +1048,38 @@ int main(int argc, char **argv)
 				restore_tunables();
 				continue;
 			}
+		}
+		if (!strcmp(name, "refill") || !strcmp(name, "interference") ||
+		    !strcmp(name, "scale:mmheap")) {
+			if (access(pp->sysfs, F_OK)) {
+				printf("error case=%s size_mib=0 msg=no_mmheap_sysfs\n",
+				       name);
+				continue;
+			}
+			printf("# case %s\n", name);
+			save_tunables();
+			if (!strcmp(name, "refill")) {
+				run_refill();
+			} else if (!strcmp(name, "interference")) {
+				run_interference();
+			} else if (!sysfs_write("pool_cap_bytes", "512M") &&
+				   !sysfs_write("low_watermark_bytes", "256M") &&
+				   !thread_set(true)) {
+				/* Let the pool reach its watermark first. */
+				uint64_t end = now_ns() + WAIT_MS * 1000000ULL;
+
+				while (sysfs_u64("total_pools_kb") < 256 * 1024 &&
+				       now_ns() < end)
+					usleep(10000);
+				run_scale(name, "mmheap");
+			}
+			restore_tunables();
+			continue;
+		}
+		if (!strncmp(name, "scale:", 6)) {
+			printf("# case %s\n", name);
+			run_scale(name, name + 6);
+			continue;
 		}
 		printf("# case %s on %s%s\n", name, HEAP_DIR, heap);
 		run_case(name, mode, heap, sizes, nsizes, iters, warmup);

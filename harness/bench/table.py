@@ -21,6 +21,9 @@ stream start) get a table of their own, in milliseconds.
 label,record,case,size_mib,iter,metric,value (record raw: alloc_ns and
 free_ns of the ioctl and close(); kraw: kernel_ns; bwraw: write_ns;
 camera: first_frame_ns and alloc_ns, case <heap>-<mode>, iter the round).
+The scale, refill and interference records (what the pool costs others)
+are printed as tables too; in the CSV their iter is the thread count or
+the round.
 --png draws the p50 allocation times with gnuplot (one panel per ENV, log
 scale).
 """
@@ -42,7 +45,7 @@ def parse(path):
     """{(case, size): {'user': ns, 'kernel': ns, 'bw': MB/s}} from a log."""
     out = {}
     for tag, kv in records(path, ("result", "kernel", "bw")):
-        cell = out.setdefault((kv["case"], int(kv["size_mib"])), {})
+        cell = out.setdefault((kv["case"], float(kv["size_mib"])), {})
         if tag == "bw":
             cell["bw"] = int(kv["mb_per_s"])
         elif tag == "result":
@@ -66,6 +69,15 @@ def write_csv(out, runs):
                     if metric in kv:
                         w.writerow([label, tag, kv["case"], kv["size_mib"],
                                     kv["iter"], metric, kv[metric]])
+            for tag, kv in records(path, ("scale", "refill",
+                                          "interference")):
+                it = kv.get("threads", kv.get("round", "0"))
+                for metric, value in kv.items():
+                    if metric not in ("case", "size_mib", "threads",
+                                      "round"):
+                        w.writerow([label, tag, kv["case"],
+                                    kv.get("size_mib", ""), it, metric,
+                                    value])
             for tag, kv in records(path, ("camera",)):
                 mib = f"{int(kv['buffer_bytes']) / 2**20:.2f}"
                 for metric in ("first_frame_ns", "alloc_ns"):
@@ -91,9 +103,9 @@ def print_camera(env, cols):
                   key=lambda k: (not k[0].startswith("system"), k[0]))
     if not keys:
         return
-    nbuf, size = keys[0][1], keys[0][2]
+    nbuf, nbytes = keys[0][1], keys[0][2]
     print(f"\n{env}: camera start (vivid, {nbuf} buffers of "
-          f"{size / 2**20:.1f} MiB): open to first frame ms / "
+          f"{nbytes / 2**20:.1f} MiB): open to first frame ms / "
           f"allocation of the {nbuf} buffers ms, median of the rounds\n")
     print("| heap | " + " | ".join(label for label, _ in cols) + " |")
     print("|" + "---|" * (len(cols) + 1))
@@ -105,6 +117,92 @@ def print_camera(env, cols):
                          f"{statistics.median(c['first']) / 1e6:.1f} / "
                          f"{statistics.median(c['alloc']) / 1e6:.2f}")
         print(f"| {key[0]} | " + " | ".join(cells) + " |")
+
+
+def print_costs(env, paths):
+    """scale, refill and interference records of one ENV, as they are."""
+    rows = []
+    for label, path in paths:
+        for tag, kv in records(path, ("scale", "refill", "interference")):
+            rows.append((label, tag, kv))
+    if not rows:
+        return
+    scale = [r for r in rows if r[1] == "scale"]
+    if scale:
+        print(f"\n{env}: scaling, {scale[0][2]['size_mib']} MiB buffers "
+              "allocated and freed, buffers per second\n")
+        print("| run | case | threads | buffers/s | pool hits / misses |")
+        print("|---|---|---|---|---|")
+        for label, _, kv in scale:
+            pool = (f"{kv['hits']} / {kv['misses']}" if "hits" in kv
+                    else "-")
+            print(f"| {label} | {kv['case']} | {kv['threads']} | "
+                  f"{kv['per_s']} | {pool} |")
+    for label, tag, kv in rows:
+        if tag == "refill":
+            print(f"\n{env} ({label}): refill of {kv['size_mib']} MiB from "
+                  f"an empty pool: {kv['mb_per_s']} MB/s wall "
+                  f"({int(kv['wall_ns']) / 1e6:.0f} ms), the thread's own "
+                  f"zeroing {kv['kernel_mb_per_s']} MB/s; user-space "
+                  f"memset() {kv['memset_mb_per_s']} MB/s")
+    inter = [r for r in rows if r[1] == "interference"]
+    if inter:
+        print(f"\n{env}: interference: CPU hogs' iterations while a prefill "
+              "is outstanding, over alone\n")
+        print("| run | round | cpus | alone | during refill | ratio | "
+              "refilled meanwhile |")
+        print("|---|---|---|---|---|---|---|")
+        for label, _, kv in inter:
+            print(f"| {label} | {kv['round']} | {kv['cpus']} | "
+                  f"{kv['alone_iters']} | {kv['refill_iters']} | "
+                  f"{int(kv['ratio_ppm']) / 10000:.2f}% | "
+                  f"{int(kv['refilled_kb']) // 1024} MiB |")
+
+
+def goals(env, cols, paths):
+    """The issue's goals, as figures of the first run of ENV: not tests."""
+    label, data = cols[0]
+
+    def get(case, mib, what):
+        return data.get((case, float(mib)), {}).get(what)
+
+    lines = []
+    sysu, pre = get("system", 64, "user"), get("mmheap-prefilled", 64, "user")
+    if sysu and pre and env == "qemu":
+        r = sysu / pre
+        lines.append(f"64 MiB, system heap over a full pool, ioctl p50: "
+                     f"{r:.0f}x (goal 100x in QEMU): "
+                     f"{'met' if r >= 100 else 'missed'}")
+    emp, prek = get("mmheap-empty", 64, "kernel"), get("mmheap-prefilled", 64,
+                                                       "kernel")
+    if emp and prek and env == "uml":
+        r = emp / prek
+        lines.append(f"64 MiB, in-kernel allocate() of an empty pool (the "
+                     f"page allocator's work, the system heap's stand-in) "
+                     f"over a full pool: {r:.0f}x (goal 50x at native "
+                     f"speed): {'met' if r >= 50 else 'missed'}")
+    worst = None
+    for (case, mib), cell in data.items():
+        if case == "mmheap-empty" and get("system", mib, "user") and \
+                "user" in cell:
+            r = cell["user"] / get("system", mib, "user")
+            worst = max(worst or 0, r)
+    if worst:
+        lines.append(f"empty pool over system heap, ioctl p50, worst size: "
+                     f"{worst:.2f} (goal 1.1 at most): "
+                     f"{'met' if worst <= 1.1 else 'missed'}")
+    ratios = [int(kv["ratio_ppm"]) / 1e4 for lab, path in paths
+              if lab == label
+              for _, kv in records(path, ("interference",))]
+    if ratios:
+        m = statistics.median(ratios)
+        lines.append(f"interference, median of {len(ratios)} rounds: "
+                     f"{m:.2f}% (goal 99% at least): "
+                     f"{'met' if m >= 99 else 'missed'}")
+    if lines:
+        print(f"\n{env} ({label}): goals\n")
+        for line in lines:
+            print(f"- {line}")
 
 
 def plot(out, runs):
@@ -124,9 +222,9 @@ def plot(out, runs):
         dat = os.path.join(tmp, f"{label}.dat")
         with open(dat, "w", encoding="utf-8") as f:
             f.write("size " + " ".join(cases) + "\n")
-            for size in sizes:
-                vals = [data.get((c, size), {}).get("user") for c in cases]
-                f.write(f"{size}MiB " + " ".join(
+            for sz in sizes:
+                vals = [data.get((c, sz), {}).get("user") for c in cases]
+                f.write(size_label(sz) + " " + " ".join(
                     "NaN" if v is None else f"{v / 1000:.3f}"
                     for v in vals) + "\n")
         panels.append((label, dat, len(cases)))
@@ -151,6 +249,16 @@ def plot(out, runs):
     except (OSError, subprocess.CalledProcessError) as e:
         sys.exit(f"table.py: gnuplot could not draw {out}: {e} "
                  "(Debian package gnuplot-nox)")
+
+
+def size(mib):
+    """A size_mib value as a table shows it: 4 KiB, 1 MiB, 64 MiB."""
+    return f"{round(mib * 1024)} KiB" if mib < 1 else f"{mib:g} MiB"
+
+
+def size_label(mib):
+    """The same, without a space, for gnuplot's x axis."""
+    return size(mib).replace(" ", "")
 
 
 def us(ns):
@@ -200,14 +308,15 @@ def main(argv):
         bw_keys = sorted({k for _, data in cols for k in data
                           if "bw" in data[k]})
         versus = any("-against" in label for label, _ in cols)
-        head = ["case", "MiB"] + [label for label, _ in cols]
+        head = ["case", "size"] + [label for label, _ in cols]
         if versus:
             head.append("head/against")
-        print(f"\n{env}: p50, ioctl us / in-kernel us\n")
-        print("| " + " | ".join(head) + " |")
-        print("|" + "---|" * len(head))
+        if keys:
+            print(f"\n{env}: p50, ioctl us / in-kernel us\n")
+            print("| " + " | ".join(head) + " |")
+            print("|" + "---|" * len(head))
         for key in keys:
-            row = [key[0], str(key[1])]
+            row = [key[0], size(key[1])]
             for _, data in cols:
                 cell = data.get(key, {})
                 text = us(cell.get("user"))
@@ -228,14 +337,17 @@ def main(argv):
             print(f"\n{env}: MB/s, p50: bw: CPU writes through mmap() of a "
                   "buffer; touch: a new buffer's mmap(), write of all of "
                   "it and munmap()\n")
-            print("| case | MiB | " + " | ".join(l for l, _ in cols) + " |")
+            print("| case | size | " + " | ".join(l for l, _ in cols) + " |")
             print("|" + "---|" * (len(cols) + 2))
             for key in bw_keys:
                 cells = [str(data.get(key, {}).get("bw", "-"))
                          for _, data in cols]
-                print(f"| {key[0]} | {key[1]} | " + " | ".join(cells) + " |")
+                print(f"| {key[0]} | {size(key[1])} | " + " | ".join(cells) + " |")
         print_camera(env, [(label, camera(path)) for label, path in paths
                            if label.split("-")[0] == env])
+        print_costs(env, [(label, path) for label, path in paths
+                          if label.split("-")[0] == env])
+        goals(env, cols, paths)
 
 
 if __name__ == "__main__":
