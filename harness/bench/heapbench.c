@@ -4,7 +4,11 @@
  * prefilled and mmheap empty, in one boot. A benchmark, not a test: it
  * prints numbers and judges nothing.
  *
- *   heapbench [-n iters] [-w warmup] [-s size,size,...] [case ...]
+ *   heapbench [-n iters] [-w warmup] [-s size,size,...] [-c] [case ...]
+ *
+ * -c runs everything in a memory cgroup of heapbench's own (no limit), as
+ * a camera HAL runs: mmheap charges its buffers there (the root cgroup is
+ * never charged), and the system heap of v6.12 charges nothing.
  *
  * A case is "system", "mmheap-prefilled", "mmheap-empty",
  * "mmheap-uncached-prefilled", "mmheap-uncached-empty", the name of any
@@ -100,6 +104,8 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <linux/dma-buf.h>
@@ -231,6 +237,40 @@ static int thread_set(bool on)
 	if (ret)
 		printf("# writing %d to %s: %s\n", on, path, strerror(-ret));
 	return ret;
+}
+
+/*
+ * -c: run in a memory cgroup of our own, as a camera HAL does, so that
+ * mmheap's memcg charge is part of what is timed (the root cgroup is never
+ * charged). No limit is set. Returns 0, or -1 with a reason printed.
+ */
+#define CGROUP_MNT	"/sys/fs/cgroup"
+static int join_memcg(void)
+{
+	char pid[32];
+
+	if (access(CGROUP_MNT "/cgroup.controllers", F_OK) &&
+	    mount("cgroup2", CGROUP_MNT, "cgroup2", 0, NULL)) {
+		printf("# -c: cannot mount cgroup2 on %s: %s\n", CGROUP_MNT,
+		       strerror(errno));
+		return -1;
+	}
+	if (write_file(CGROUP_MNT "/cgroup.subtree_control", "+memory", 0)) {
+		printf("# -c: no memory controller in %s\n", CGROUP_MNT);
+		return -1;
+	}
+	if (mkdir(CGROUP_MNT "/heapbench", 0755) && errno != EEXIST) {
+		printf("# -c: mkdir %s/heapbench: %s\n", CGROUP_MNT,
+		       strerror(errno));
+		return -1;
+	}
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (write_file(CGROUP_MNT "/heapbench/cgroup.procs", pid, 0)) {
+		printf("# -c: cannot join %s/heapbench\n", CGROUP_MNT);
+		return -1;
+	}
+	printf("memcg path=%s/heapbench\n", CGROUP_MNT);
+	return 0;
 }
 
 /* Kernel-side times: the mmheap_alloc event, if this kernel traces. */
@@ -959,7 +999,7 @@ static int parse_sizes(const char *arg, unsigned int *sizes)
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [-n iters] [-w warmup] [-s size,size,...] [case ...]\n"
+		"usage: %s [-n iters] [-w warmup] [-s size,size,...] [-c] [case ...]\n"
 		"  case: system | mmheap-prefilled | mmheap-empty |\n"
 		"        mmheap-uncached-prefilled | mmheap-uncached-empty |\n"
 		"        <heap name> | bw:<heap name> | touch:<heap name> |\n"
@@ -979,10 +1019,14 @@ int main(int argc, char **argv)
 	};
 	unsigned int sizes[MAX_SIZES] = { 4, 1024, 4096, 8192, 32768, 65536 };
 	int nsizes = 6, iters = 20, warmup = 1, opt, c, ncases;
+	bool memcg = false;
 	const char * const *cases;
 
-	while ((opt = getopt(argc, argv, "n:w:s:h")) != -1) {
+	while ((opt = getopt(argc, argv, "n:w:s:ch")) != -1) {
 		switch (opt) {
+		case 'c':
+			memcg = true;
+			break;
 		case 'n':
 			iters = atoi(optarg);
 			break;
@@ -1010,6 +1054,8 @@ int main(int argc, char **argv)
 	printf("# heapbench iters=%d warmup=%d cases=%d\n", iters, warmup,
 	       ncases);
 	print_clock();
+	if (memcg && join_memcg())
+		printf("error case=memcg size_mib=0 msg=not_in_a_memory_cgroup\n");
 	ktrace_start();
 	for (c = 0; c < ncases; c++) {
 		const char *name = cases[c];
