@@ -58,6 +58,7 @@ struct mmheap_buffer {
 	struct list_head attachments;
 	struct mutex lock;	/* attachments, vmap_cnt and vaddr */
 	struct mmheap_pool *pool;
+	struct obj_cgroup *objcg;	/* charged with len, or NULL */
 	bool uncached;
 	unsigned long len;
 	struct sg_table sg_table;
@@ -344,6 +345,84 @@ static void mmheap_put_table(struct mmheap_pool *pool, struct sg_table *table)
 	mmheap_pool_put_list(pool, &chunks, false);
 }
 
+#ifdef CONFIG_MEMCG
+/*
+ * Charge the whole buffer to the allocating task's memory cgroup before
+ * anything is taken, pool chunks (which the refill thread allocated for
+ * nobody) and new pages alike. It is what __GFP_ACCOUNT does for each page
+ * (kernel memory of the cgroup: memory.current, the "kernel" line of
+ * memory.stat), with one charge per buffer in place of one per chunk while
+ * the cgroup is below its limit. At its limit the charge is made
+ * %MMHEAP_CHARGE_PIECE at a time with reclaim, so that what is reclaimed is
+ * what is missing, not the whole buffer; the OOM killer is never called: a
+ * cgroup that cannot reclaim enough gets -ENOMEM. As with __GFP_ACCOUNT,
+ * the root cgroup and kernel threads are not charged.
+ */
+#define MMHEAP_CHARGE_PIECE	SZ_2M
+
+/*
+ * The per-CPU stock that obj_cgroup_uncharge() refills counts bytes in an
+ * unsigned int (refill_obj_stock()): give a large charge back in pieces.
+ */
+static void mmheap_uncharge_bytes(struct obj_cgroup *objcg, unsigned long len)
+{
+	unsigned long n;
+
+	for (; len; len -= n) {
+		n = min_t(unsigned long, len, SZ_1G);
+		obj_cgroup_uncharge(objcg, n);
+	}
+}
+
+static int mmheap_charge(struct mmheap_buffer *buffer)
+{
+	unsigned long done, n;
+	struct obj_cgroup *objcg;
+
+	if (!READ_ONCE(mmheap_mem_accounting) || !memcg_kmem_online())
+		return 0;
+	objcg = get_obj_cgroup_from_current();
+	if (!objcg)
+		return 0;
+	/* consume_obj_stock() takes an unsigned int too. */
+	if (buffer->len <= SZ_1G &&
+	    !obj_cgroup_charge(objcg, GFP_NOWAIT | __GFP_NOWARN, buffer->len))
+		goto charged;
+	for (done = 0; done < buffer->len; done += n) {
+		n = min_t(unsigned long, buffer->len - done,
+			  MMHEAP_CHARGE_PIECE);
+		if (fatal_signal_pending(current) ||
+		    obj_cgroup_charge(objcg, GFP_KERNEL | __GFP_RETRY_MAYFAIL,
+				      n)) {
+			mmheap_uncharge_bytes(objcg, done);
+			obj_cgroup_put(objcg);
+			return -ENOMEM;
+		}
+	}
+charged:
+	buffer->objcg = objcg;
+	return 0;
+}
+
+static void mmheap_uncharge(struct mmheap_buffer *buffer)
+{
+	if (!buffer->objcg)
+		return;
+	mmheap_uncharge_bytes(buffer->objcg, buffer->len);
+	obj_cgroup_put(buffer->objcg);
+	buffer->objcg = NULL;
+}
+#else
+static int mmheap_charge(struct mmheap_buffer *buffer)
+{
+	return 0;
+}
+
+static void mmheap_uncharge(struct mmheap_buffer *buffer)
+{
+}
+#endif
+
 static void mmheap_release(struct dma_buf *dmabuf)
 {
 	struct mmheap_buffer *buffer = dmabuf->priv;
@@ -351,6 +430,7 @@ static void mmheap_release(struct dma_buf *dmabuf)
 
 	mmheap_put_table(buffer->pool, table);
 	sg_free_table(table);
+	mmheap_uncharge(buffer);
 	trace_mmheap_free(buffer->len);
 	kfree(buffer);
 }
@@ -369,29 +449,6 @@ static const struct dma_buf_ops mmheap_buf_ops = {
 };
 
 /*
- * Charge chunks taken from the pool to the allocating task's memory cgroup,
- * as the page allocator does with __GFP_ACCOUNT for the rest: the refill
- * thread allocated them for nobody. Never calls the OOM killer: a cgroup at
- * its limit gets -ENOMEM.
- */
-static int mmheap_charge(struct list_head *pages)
-{
-	struct page *page;
-
-	list_for_each_entry(page, pages, lru) {
-		if (memcg_kmem_charge_page(page, GFP_KERNEL | __GFP_RETRY_MAYFAIL,
-					   compound_order(page)))
-			goto uncharge;
-	}
-	return 0;
-
-uncharge:
-	list_for_each_entry_continue_reverse(page, pages, lru)
-		memcg_kmem_uncharge_page(page, compound_order(page));
-	return -ENOMEM;
-}
-
-/*
  * Build the buffer from the largest chunks there are: at each order, take
  * what @pool holds (onto @pages), then what the page allocator has (onto
  * @fresh), before going down an order, so that a large buffer is never made
@@ -402,14 +459,11 @@ static int mmheap_gather(struct mmheap_pool *pool, unsigned long len,
 			 unsigned long *nr, unsigned long *misses,
 			 unsigned long *from_pool)
 {
-	bool account = READ_ONCE(mmheap_mem_accounting);
-	gfp_t acct = account ? __GFP_ACCOUNT : 0;
 	/* A highmem page's kmap would be a second, cached, mapping. */
 	gfp_t nohigh = pool->caching == MMHEAP_WRITECOMBINE ? __GFP_HIGHMEM : 0;
 	unsigned long remaining = len;
 	struct page *page;
 	unsigned int i, got;
-	int ret;
 
 	for (i = 0; i < MMHEAP_NR_ORDERS && remaining; i++) {
 		unsigned int order = mmheap_orders[i];
@@ -420,14 +474,7 @@ static int mmheap_gather(struct mmheap_pool *pool, unsigned long len,
 		if (!want)
 			continue;
 		got = mmheap_pool_take(pool, i, min(want, UINT_MAX), &taken);
-		/*
-		 * Charge as we go, so that a cgroup at its limit is refused
-		 * before it makes anybody else reclaim for it.
-		 */
-		ret = account ? mmheap_charge(&taken) : 0;
 		list_splice_tail(&taken, pages);
-		if (ret)
-			return ret;
 		remaining -= got * chunk;
 		*from_pool += got * chunk;
 		*nr += got;
@@ -439,8 +486,8 @@ static int mmheap_gather(struct mmheap_pool *pool, unsigned long len,
 			 */
 			if (fatal_signal_pending(current))
 				return -EINTR;
-			page = alloc_pages(((order ? MMHEAP_HIGH_ORDER_GFP :
-					     MMHEAP_LOW_ORDER_GFP) | acct) & ~nohigh,
+			page = alloc_pages((order ? MMHEAP_HIGH_ORDER_GFP :
+					    MMHEAP_LOW_ORDER_GFP) & ~nohigh,
 					   order);
 			if (!page)
 				break;
@@ -490,6 +537,12 @@ VISIBLE_IF_KUNIT struct dma_buf *mmheap_allocate(struct dma_heap *heap,
 	buffer->uncached = uncached;
 	buffer->len = len;
 
+	ret = mmheap_charge(buffer);
+	if (ret) {
+		kfree(buffer);
+		return ERR_PTR(ret);
+	}
+
 	/* The cached heap's new chunks need nothing: straight onto @pages. */
 	ret = mmheap_gather(pool, len, &pages, uncached ? &fresh : &pages, &nr,
 			    &misses, &from_pool);
@@ -505,7 +558,7 @@ VISIBLE_IF_KUNIT struct dma_buf *mmheap_allocate(struct dma_heap *heap,
 		goto give_back;
 	}
 	if (ret) {
-		/* Never switched; __GFP_ACCOUNT's charge goes with them. */
+		/* Never switched: straight back to the page allocator. */
 		list_for_each_entry_safe(page, tmp, &fresh, lru) {
 			list_del(&page->lru);
 			__free_pages(page, compound_order(page));
@@ -547,11 +600,9 @@ free_table:
 		list_add_tail(&sg_page(sg)->lru, &pages);
 	sg_free_table(table);
 give_back:
-	/*
-	 * Nobody saw the pages: they are zero and go back as clean. Chunks
-	 * the pool keeps are uncharged there, the rest when they are freed.
-	 */
+	/* Nobody saw the pages: they are zero and go back as clean. */
 	mmheap_pool_put_list(pool, &pages, true);
+	mmheap_uncharge(buffer);
 	kfree(buffer);
 	return ERR_PTR(ret);
 }

@@ -77,7 +77,6 @@
 #include <linux/highmem.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
-#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/rcupdate.h>
@@ -340,11 +339,16 @@ static void mmheap_pool_kick(struct mmheap_pool *pool)
 /*
  * sysfs_notify() takes kernfs_rwsem, a sleeping lock: from a work item,
  * neither an allocation nor the SCHED_IDLE thread ever holds or waits for it.
+ * The work goes to an unbound worker: the allocation that consumes the last
+ * of a prefill changes the state, and a per-CPU worker, woken on the
+ * allocating CPU, would usually run there, sysfs_notify() and all, before
+ * the ioctl returns to user space. An unbound one usually runs on a CPU
+ * that is idle; a latency heuristic, not a guarantee.
  */
 static void mmheap_pool_notify(struct mmheap_pool *pool)
 {
 	if (pool->ops && pool->ops->state_changed)
-		schedule_work(&pool->notify_work);
+		queue_work(system_unbound_wq, &pool->notify_work);
 }
 
 static void mmheap_pool_notify_fn(struct work_struct *work)
@@ -505,9 +509,8 @@ void mmheap_pool_note_alloc(struct mmheap_pool *pool, unsigned long pages,
  * The pool keeps only what it is short of its target: those chunks go to
  * the dirty lists, to be zeroed by the refill thread before they are handed
  * out again (or to the clean lists if @clean). Every other chunk goes
- * straight back to the page allocator. Chunks kept are uncharged from their
- * memory cgroup. Takes the lock twice per call, whatever the number of
- * chunks, and wakes the refill thread at most once.
+ * straight back to the page allocator. Takes the lock twice per call,
+ * whatever the number of chunks, and wakes the refill thread at most once.
  */
 void mmheap_pool_put_list(struct mmheap_pool *pool, struct list_head *chunks,
 			  bool clean)
@@ -545,7 +548,6 @@ void mmheap_pool_put_list(struct mmheap_pool *pool, struct list_head *chunks,
 			list_move_tail(&page->lru, &release);
 			continue;
 		}
-		memcg_kmem_uncharge_page(page, order);
 		list_move_tail(&page->lru, &keep[idx]);
 		kept += 1UL << order;
 		kept_pages[idx] += 1UL << order;

@@ -1978,15 +1978,22 @@ static const char *cgroup_mount(char *mnt, size_t len, bool *mounted)
 static void test_memcg(void)
 {
 	char mnt[256], cg[300], path[400], ctl[256], acct0[8] = "";
-	char trail[128] = "", why[512] = "", ex[64];
+	char trail[128] = "", why[512] = "", ex[64], cmdline[1024];
 	struct memcg_report r;
 	long long kills, cg_kills;
+	unsigned long long first;
 	bool mounted = false, enabled = false, ok = false, made = false;
 	const char *err;
 	int status = 0;
 
 	if (sysfs_read_str(MEM_ACCT_FILE, acct0, sizeof(acct0))) {
 		snprintf(why, sizeof(why), "no %s", MEM_ACCT_FILE);
+		goto skip;
+	}
+	if (sysfs_read_str("/proc/cmdline", cmdline, sizeof(cmdline)) == 0 &&
+	    strstr(cmdline, "cgroup.memory=nokmem")) {
+		snprintf(why, sizeof(why),
+			 "cgroup.memory=nokmem: no kernel memory is charged");
 		goto skip;
 	}
 	err = cgroup_mount(mnt, sizeof(mnt), &mounted);
@@ -2034,8 +2041,10 @@ static void test_memcg(void)
 	if (sysfs_write(MEM_ACCT_FILE, "Y") ||
 	    !memcg_run(cg, &r, &status, &kills, &cg_kills)) {
 		ksft_test_result_fail("mem_accounting=Y: cannot run the child\n");
+		ksft_test_result_fail("mem_accounting=Y: the charge goes back: not run\n");
 		goto restore;
 	}
+	first = r.allocated;
 	ok = r.stage == 0 && r.err == ENOMEM && r.allocated >= MEMCG_PIECE &&
 	     r.allocated < MEMCG_WANT && WIFEXITED(status) &&
 	     !WEXITSTATUS(status) && kills == 0 && cg_kills <= 0;
@@ -2046,6 +2055,19 @@ static void test_memcg(void)
 			 (unsigned long long)(r.allocated / SZ_1M),
 			 MEMCG_WANT / SZ_1M, r.current,
 			 exit_desc(status, ex, sizeof(ex)), kills, cg_kills);
+
+	/*
+	 * The first child's buffers went back when it exited, before
+	 * waitpid() returned: so did their charge, or a second child in
+	 * the same cgroup would be refused at once.
+	 */
+	ok = memcg_run(cg, &r, &status, &kills, &cg_kills) && r.stage == 0 &&
+	     r.err == ENOMEM && first >= 2 * MEMCG_PIECE &&
+	     r.allocated + MEMCG_PIECE >= first && kills == 0 && cg_kills <= 0;
+	ksft_test_result(ok,
+			 "mem_accounting=Y: the charge goes back with the buffers: a second child in the cgroup gets %llu MiB, the first %llu\n",
+			 (unsigned long long)(r.allocated / SZ_1M),
+			 (unsigned long long)(first / SZ_1M));
 
 	/* Not a requirement: what happens without accounting, for the record. */
 	if (!sysfs_write(MEM_ACCT_FILE, "N") &&
@@ -2065,6 +2087,8 @@ restore:
 	goto cleanup;
 skip:
 	ksft_test_result_skip("memory cgroup limits mmheap buffers: %s\n", why);
+	ksft_test_result_skip("memory cgroup charge goes back with the buffers: %s\n",
+			      why);
 cleanup:
 	if (made) {
 		long long deadline = now_ms() + SETTLE_MS;
@@ -2093,7 +2117,7 @@ cleanup:
 #define NR_THREAD	2	/* restart, policy */
 #define NR_READS	1
 #define NR_HOSTILE	3
-#define NR_MEMCG	1
+#define NR_MEMCG	2
 
 /* Every case of one heap, with its tunables saved and restored. */
 static void run_heap(int heap_fd)
