@@ -28,7 +28,9 @@ need_wt
 [ -f "$HARNESS/bench/heapbench.c" ] || die "no harness/bench/heapbench.c"
 command -v gnuplot >/dev/null || die "no gnuplot to draw the chart: run harness/deps.sh (Debian package gnuplot-nox)"
 wt_at_head || wt_checkout "$APPLIED"
-[ -f "$BUILD/lean/arch/x86/boot/bzImage" ] || bash "$HARNESS/build.sh" head
+# Always (re)build: a guest kernel left from an earlier head would be timed
+# in its place. Incremental when nothing changed.
+bash "$HARNESS/build.sh" head
 
 # uml_build SRC OUT: the UML bench kernel of the tree in SRC, in OUT.
 uml_build() {
