@@ -483,7 +483,27 @@ static int buf_sync(int fd, uint64_t flags)
 	return ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
 }
 
-/* The CPU's write bandwidth through mmap() of one buffer of each size. */
+/* One bwraw record: a write time of one iteration. */
+static void bw_raw(const char *name, unsigned int kib, int iter, uint64_t ns)
+{
+	printf("bwraw case=%s size_mib=%s iter=%d write_ns=%llu\n",
+	       name, mib(kib), iter, (unsigned long long)ns);
+}
+
+/* The bw record of @iters write times (sorted here) of @kib KiB each. */
+static void bw_report(const char *name, unsigned int kib, uint64_t *ns,
+		      int iters)
+{
+	uint64_t p50;
+
+	qsort(ns, iters, sizeof(*ns), cmp_u64);
+	p50 = pct(ns, iters, 50);
+	printf("bw case=%s size_mib=%s n=%d write_p50_ns=%llu mb_per_s=%llu\n",
+	       name, mib(kib), iters, (unsigned long long)p50,
+	       (unsigned long long)(kib * 1024ULL * 1000ULL / (p50 ?: 1)));
+}
+
+/* A new buffer's first touch: mmap(), write all of it, munmap(). */
 static void run_touch(const char *name, int heap_fd,
 		      const unsigned int *sizes, int nsizes, int iters,
 		      int warmup)
@@ -532,21 +552,16 @@ static void run_touch(const char *name, int heap_fd,
 			if (i < 0)
 				continue;
 			ns[i] = t1 - t0;
-			printf("bwraw case=%s size_mib=%s iter=%d write_ns=%llu\n",
-			       name, mib(sizes[s]), i, (unsigned long long)ns[i]);
+			bw_raw(name, sizes[s], i, ns[i]);
 		}
 		if (failed)
 			continue;
-		qsort(ns, iters, sizeof(*ns), cmp_u64);
-		printf("bw case=%s size_mib=%s n=%d write_p50_ns=%llu mb_per_s=%llu\n",
-		       name, mib(sizes[s]), iters,
-		       (unsigned long long)pct(ns, iters, 50),
-		       (unsigned long long)(len * 1000ULL /
-					    (pct(ns, iters, 50) ?: 1)));
+		bw_report(name, sizes[s], ns, iters);
 	}
 	free(ns);
 }
 
+/* The CPU's write bandwidth through mmap() of one buffer of each size. */
 static void run_bandwidth(const char *name, int heap_fd,
 			  const unsigned int *sizes, int nsizes, int iters,
 			  int warmup)
@@ -590,17 +605,11 @@ static void run_bandwidth(const char *name, int heap_fd,
 			if (i < 0)
 				continue;
 			ns[i] = t1 - t0;
-			printf("bwraw case=%s size_mib=%s iter=%d write_ns=%llu\n",
-			       name, mib(sizes[s]), i, (unsigned long long)ns[i]);
+			bw_raw(name, sizes[s], i, ns[i]);
 		}
 		munmap(p, len);
 		close(data.fd);
-		qsort(ns, iters, sizeof(*ns), cmp_u64);
-		printf("bw case=%s size_mib=%s n=%d write_p50_ns=%llu mb_per_s=%llu\n",
-		       name, mib(sizes[s]), iters,
-		       (unsigned long long)pct(ns, iters, 50),
-		       (unsigned long long)(len * 1000ULL /
-					    (pct(ns, iters, 50) ?: 1)));
+		bw_report(name, sizes[s], ns, iters);
 	}
 	free(ns);
 }
