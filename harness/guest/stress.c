@@ -80,6 +80,8 @@
 #define KLOG_READ_ALL	3
 #define KLOG_SIZE	10
 #define WAIT_S		120
+/* Longer than the refill's longest back-off (8 s) plus the hold-off (2 s). */
+#define STALL_S		12
 
 static int tests;
 static char heaps[MAX_HEAPS][300];
@@ -987,13 +989,32 @@ static void test_pressure(void)
 	kills0 = vmstat("oom_kill");
 	put(THREAD, "1");
 	sysfs_put("decay_ms", "600000");
-	/* The pool at its cap: a prefill of all of it. */
+	/*
+	 * The pool at its cap: a prefill of all of it. "blocked" is not the
+	 * end of it: right after the stress test's drop_caches the shrinker's
+	 * hold-off is in force, and the refill resumes when it and the
+	 * back-off pass. Wait for "done", or for a pool that has not grown
+	 * for longer than the longest back-off and the hold-off together.
+	 */
 	ret = sysfs_put("prefill_bytes", cap);
 	deadline = now_ns() + WAIT_S * 1000000000ULL;
-	while (!ret && (get(SYSFS "prefill_state", state, sizeof(state)),
-			strcmp(state, "done") && strcmp(state, "blocked") &&
-			now_ns() < deadline))
+	full = 0;
+	t0 = now_ns();
+	while (!ret && now_ns() < deadline) {
+		uint64_t kb = sysfs_u64("total_pools_kb");
+
+		get(SYSFS "prefill_state", state, sizeof(state));
+		if (!strcmp(state, "done"))
+			break;
+		if (kb != full) {
+			full = kb;
+			t0 = now_ns();
+		} else if (strcmp(state, "pending") &&
+			   now_ns() - t0 > STALL_S * 1000000000ULL) {
+			break;
+		}
 		usleep(100000);
+	}
 	full = sysfs_u64("total_pools_kb");
 	avail = meminfo_kb("MemAvailable");
 	hog_kb = avail / 10 * 9;
