@@ -339,25 +339,21 @@ static void mmheap_pool_kick(struct mmheap_pool *pool)
 /*
  * sysfs_notify() takes kernfs_rwsem, a sleeping lock: from a work item,
  * neither an allocation nor the SCHED_IDLE thread ever holds or waits for it.
- * The work goes to an unbound worker, so that it does not run on the
- * allocating CPU before the ioctl returns to user space; a change that an
- * allocation or a release makes is told a tick later (@later), so that
- * these paths only arm a timer and wake nobody: waking a worker on another
- * CPU costs an IPI. Changes within that tick are told once, as the state
- * they led to. The prefill request, the cap, the refill thread and the
- * shrinker queue it at once, unless it is pending already.
+ * The work goes to an unbound worker: the allocation that consumes the last
+ * of a prefill changes the state, and a per-CPU worker, woken on the
+ * allocating CPU, would usually run there, sysfs_notify() and all, before
+ * the ioctl returns to user space. An unbound one usually runs on a CPU
+ * that is idle; a latency heuristic, not a guarantee.
  */
-static void mmheap_pool_notify(struct mmheap_pool *pool, bool later)
+static void mmheap_pool_notify(struct mmheap_pool *pool)
 {
 	if (pool->ops && pool->ops->state_changed)
-		queue_delayed_work(system_unbound_wq, &pool->notify_work,
-				   later ? 1 : 0);
+		queue_work(system_unbound_wq, &pool->notify_work);
 }
 
 static void mmheap_pool_notify_fn(struct work_struct *work)
 {
-	struct mmheap_pool *pool = container_of(to_delayed_work(work),
-						struct mmheap_pool,
+	struct mmheap_pool *pool = container_of(work, struct mmheap_pool,
 						notify_work);
 
 	pool->ops->state_changed(pool);
@@ -499,7 +495,7 @@ void mmheap_pool_note_alloc(struct mmheap_pool *pool, unsigned long pages,
 	raw_spin_unlock(&pool->lock);
 
 	if (changed)
-		mmheap_pool_notify(pool, true);
+		mmheap_pool_notify(pool);
 	if (low)
 		mmheap_pool_kick(pool);
 }
@@ -579,7 +575,7 @@ void mmheap_pool_put_list(struct mmheap_pool *pool, struct list_head *chunks,
 
 	mmheap_pool_free_chunks(pool, &release);
 	if (changed)
-		mmheap_pool_notify(pool, true);
+		mmheap_pool_notify(pool);
 	if (kept && !clean)
 		mmheap_pool_kick(pool);
 }
@@ -628,7 +624,7 @@ int mmheap_pool_set_prefill(struct mmheap_pool *pool, u64 bytes)
 	delay = msecs_to_jiffies(pool->decay_ms);
 	raw_spin_unlock(&pool->lock);
 
-	mmheap_pool_notify(pool, false);
+	mmheap_pool_notify(pool);
 	/* A cancelled request drains at once, a new one at its deadline. */
 	mod_delayed_work(system_unbound_wq, &pool->decay_work,
 			 pages ? delay + 1 : 0);
@@ -735,7 +731,7 @@ int mmheap_pool_set_cap(struct mmheap_pool *pool, u64 bytes)
 	raw_spin_unlock(&pool->lock);
 
 	if (changed)
-		mmheap_pool_notify(pool, false);
+		mmheap_pool_notify(pool);
 	mod_delayed_work(system_unbound_wq, &pool->decay_work, 0);
 	mmheap_pool_kick(pool);
 	return 0;
@@ -915,7 +911,7 @@ unsigned long mmheap_pool_zero_dirty(struct mmheap_pool *pool,
 		}
 	}
 	if (changed)
-		mmheap_pool_notify(pool, false);
+		mmheap_pool_notify(pool);
 	return done;
 }
 
@@ -1155,7 +1151,7 @@ unsigned long mmheap_pool_refill(struct mmheap_pool *pool,
 	over = __mmheap_pool_level(pool) > __mmheap_pool_target(pool);
 	raw_spin_unlock(&pool->lock);
 	if (changed)
-		mmheap_pool_notify(pool, false);
+		mmheap_pool_notify(pool);
 	/* The target fell while the batch was being allocated: trim it. */
 	if (over)
 		mod_delayed_work(system_unbound_wq, &pool->decay_work, 0);
@@ -1283,7 +1279,7 @@ unsigned long mmheap_pool_shrink_scan(struct mmheap_pool *pool,
 		changed = __mmheap_pool_sync_state(pool);
 		raw_spin_unlock(&pool->lock);
 		if (changed)
-			mmheap_pool_notify(pool, false);
+			mmheap_pool_notify(pool);
 		/* So that the thread refills once the hold-off is over. */
 		if (!READ_ONCE(pool->kicked))
 			mmheap_pool_kick(pool);
@@ -1320,7 +1316,7 @@ static void mmheap_pool_decay_fn(struct work_struct *work)
 	bool pending, low;
 
 	if (mmheap_pool_expire(pool))
-		mmheap_pool_notify(pool, false);
+		mmheap_pool_notify(pool);
 	trimmed = mmheap_pool_trim(pool, ULONG_MAX);
 	if (trimmed)
 		trace_mmheap_refill(pool->name, 0, 0, trimmed,
@@ -1591,7 +1587,7 @@ struct mmheap_pool *mmheap_pool_create(const char *name,
 	pool->last_use = jiffies;
 	pool->hold_until = get_jiffies_64();
 	INIT_DELAYED_WORK(&pool->decay_work, mmheap_pool_decay_fn);
-	INIT_DELAYED_WORK(&pool->notify_work, mmheap_pool_notify_fn);
+	INIT_WORK(&pool->notify_work, mmheap_pool_notify_fn);
 	mutex_init(&pool->thread_lock);
 
 	pool->shrinker = shrinker_alloc(0, "mmheap-%s", name);
@@ -1623,7 +1619,7 @@ void mmheap_pool_destroy(struct mmheap_pool *pool)
 	mmheap_pool_stop_thread(pool);
 	shrinker_free(pool->shrinker);
 	cancel_delayed_work_sync(&pool->decay_work);
-	cancel_delayed_work_sync(&pool->notify_work);
+	cancel_work_sync(&pool->notify_work);
 	mmheap_pool_release(pool, ULONG_MAX, 0, false, true);
 	kvfree(pool->wc_pages);
 	kfree(pool);

@@ -148,8 +148,7 @@ struct mmheap_pool_stats {
  *	hold while preempted
  * @decay_work: expires a decayed request and trims the pool to its target
  * @notify_work: calls @ops->state_changed, so that neither the allocation
- *	path nor the idle thread takes sysfs's locks; a tick late for the
- *	changes an allocation or a release makes, so that they wake nobody
+ *	path nor the idle thread takes sysfs's locks
  * @thread_lock: serialises starting and stopping the thread
  * @thread: the refill thread, NULL when stopped
  * @shrinker: gives pages back under memory pressure
@@ -189,7 +188,7 @@ struct mmheap_pool {
 	bool kicked;
 	struct task_struct __rcu *waker;
 	struct delayed_work decay_work;
-	struct delayed_work notify_work;
+	struct work_struct notify_work;
 	struct mutex thread_lock;	/* starting and stopping @thread */
 	struct task_struct *thread;
 	struct shrinker *shrinker;
