@@ -107,6 +107,9 @@ run_step "build guest kernel of $BENCH_AGAINST" "$LOGDIR/build-lean-against.log"
 run_step "build UML kernel of $BENCH_AGAINST" "$LOGDIR/build-uml-bench-against.log" \
 	uml_build "$AWT" "$BUILD/uml-bench-against"
 
+# A longer earlier run's rounds would sit beside these ones' and match
+# the glob the summary prints.
+rm -f "$LOGDIR"/bench-{qemu,uml}-{head,against}-r[0-9]*.{txt,log}
 args=()
 for round in $(seq 1 "$BENCH_ROUNDS"); do
 	note "round $round of $BENCH_ROUNDS: QEMU head, QEMU $BENCH_AGAINST, UML head, UML $BENCH_AGAINST"
