@@ -934,6 +934,35 @@ static bool wait_pool_above(uint64_t kb, int secs)
 }
 
 /*
+ * Wait for the prefill to be "done", or for a pool that has not grown for
+ * STALL_S while not "pending"; leaves the last state read in @state.
+ * "blocked" alone is not the end of it: right after a drop_caches the
+ * shrinker's hold-off is in force, and the refill resumes when it and the
+ * back-off pass.
+ */
+static void wait_prefill_filled(char *state, size_t len)
+{
+	uint64_t deadline = now_ns() + WAIT_S * 1000000000ULL;
+	uint64_t last = 0, since = now_ns();
+
+	while (now_ns() < deadline) {
+		uint64_t kb = sysfs_u64("total_pools_kb");
+
+		get(SYSFS "prefill_state", state, len);
+		if (!strcmp(state, "done"))
+			return;
+		if (kb != last) {
+			last = kb;
+			since = now_ns();
+		} else if (strcmp(state, "pending") &&
+			   now_ns() - since > STALL_S * 1000000000ULL) {
+			return;
+		}
+		usleep(100000);
+	}
+}
+
+/*
  * Free and high watermark, in pages, of the largest zone: the one the
  * refill allocates from in these guests (DMA32 up to 4 GiB, else Normal).
  */
@@ -989,32 +1018,10 @@ static void test_pressure(void)
 	kills0 = vmstat("oom_kill");
 	put(THREAD, "1");
 	sysfs_put("decay_ms", "600000");
-	/*
-	 * The pool at its cap: a prefill of all of it. "blocked" is not the
-	 * end of it: right after the stress test's drop_caches the shrinker's
-	 * hold-off is in force, and the refill resumes when it and the
-	 * back-off pass. Wait for "done", or for a pool that has not grown
-	 * for longer than the longest back-off and the hold-off together.
-	 */
+	/* The pool at its cap: a prefill of all of it. */
 	ret = sysfs_put("prefill_bytes", cap);
-	deadline = now_ns() + WAIT_S * 1000000000ULL;
-	full = 0;
-	t0 = now_ns();
-	while (!ret && now_ns() < deadline) {
-		uint64_t kb = sysfs_u64("total_pools_kb");
-
-		get(SYSFS "prefill_state", state, sizeof(state));
-		if (!strcmp(state, "done"))
-			break;
-		if (kb != full) {
-			full = kb;
-			t0 = now_ns();
-		} else if (strcmp(state, "pending") &&
-			   now_ns() - t0 > STALL_S * 1000000000ULL) {
-			break;
-		}
-		usleep(100000);
-	}
+	if (!ret)
+		wait_prefill_filled(state, sizeof(state));
 	full = sysfs_u64("total_pools_kb");
 	avail = meminfo_kb("MemAvailable");
 	hog_kb = avail / 10 * 9;
