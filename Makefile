@@ -16,7 +16,7 @@ help:
 	@echo "make export      branch 'mmheap' -> patches/ and the mirrored files"
 	@echo "make verify      prove patches/ and the mirrored files agree"
 	@echo "make checkpatch  checkpatch --strict on every patch"
-	@echo "make build       build every patch (W=1, C=1), ending at the guest kernel"
+	@echo "make build       build every patch (W=1, sparse), ending at the guest kernel"
 	@echo "make kernel      build only the series head"
 	@echo "make boot        kselftests in QEMU"
 	@echo "make boot-rt     the same on a PREEMPT_RT build of the guest"
