@@ -69,11 +69,11 @@ err_sysfs:
 	/* Nothing may notify the files while they go away. */
 	mmheap_pool_stop_thread(pool);
 	cancel_delayed_work_sync(&pool->decay_work);
-	cancel_work_sync(&pool->notify_work);
+	mmheap_pool_cancel_notify(pool);
 	if (uncached) {
 		mmheap_pool_stop_thread(uncached);
 		cancel_delayed_work_sync(&uncached->decay_work);
-		cancel_work_sync(&uncached->notify_work);
+		mmheap_pool_cancel_notify(uncached);
 	}
 	mmheap_sysfs_exit();
 err_pool:

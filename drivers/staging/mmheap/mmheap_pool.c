@@ -75,6 +75,7 @@
 #include <linux/freezer.h>
 #include <linux/gfp.h>
 #include <linux/highmem.h>
+#include <linux/irq_work.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
@@ -351,12 +352,47 @@ static void mmheap_pool_notify(struct mmheap_pool *pool)
 		queue_work(system_unbound_wq, &pool->notify_work);
 }
 
+/*
+ * For the changes an allocation or a release makes: waking the unbound
+ * worker from the ioctl would wake an idle CPU, an IPI. A lazy irq_work
+ * only adds itself to this CPU's list, which the next tick runs
+ * (kernel/irq_work.c:110; on PREEMPT_RT the tick wakes the irq_work
+ * thread), and that queues the work. Changes within that tick are told
+ * once, as the state they led to.
+ */
+static void mmheap_pool_notify_lazy(struct mmheap_pool *pool)
+{
+	if (pool->ops && pool->ops->state_changed)
+		irq_work_queue(&pool->notify_irq_work);
+}
+
+static void mmheap_pool_notify_irq_fn(struct irq_work *work)
+{
+	struct mmheap_pool *pool = container_of(work, struct mmheap_pool,
+						notify_irq_work);
+
+	queue_work(system_unbound_wq, &pool->notify_work);
+}
+
 static void mmheap_pool_notify_fn(struct work_struct *work)
 {
 	struct mmheap_pool *pool = container_of(work, struct mmheap_pool,
 						notify_work);
 
 	pool->ops->state_changed(pool);
+}
+
+/**
+ * mmheap_pool_cancel_notify() - wait for a pool's notifications to finish
+ * @pool: the pool
+ *
+ * Returns when no call of @pool's ops->state_changed is queued or running.
+ * The caller must first stop whatever changes the state. May sleep.
+ */
+void mmheap_pool_cancel_notify(struct mmheap_pool *pool)
+{
+	irq_work_sync(&pool->notify_irq_work);
+	cancel_work_sync(&pool->notify_work);
 }
 
 /* Called with pool->lock held. */
@@ -495,7 +531,7 @@ void mmheap_pool_note_alloc(struct mmheap_pool *pool, unsigned long pages,
 	raw_spin_unlock(&pool->lock);
 
 	if (changed)
-		mmheap_pool_notify(pool);
+		mmheap_pool_notify_lazy(pool);
 	if (low)
 		mmheap_pool_kick(pool);
 }
@@ -575,7 +611,7 @@ void mmheap_pool_put_list(struct mmheap_pool *pool, struct list_head *chunks,
 
 	mmheap_pool_free_chunks(pool, &release);
 	if (changed)
-		mmheap_pool_notify(pool);
+		mmheap_pool_notify_lazy(pool);
 	if (kept && !clean)
 		mmheap_pool_kick(pool);
 }
@@ -1588,6 +1624,7 @@ struct mmheap_pool *mmheap_pool_create(const char *name,
 	pool->hold_until = get_jiffies_64();
 	INIT_DELAYED_WORK(&pool->decay_work, mmheap_pool_decay_fn);
 	INIT_WORK(&pool->notify_work, mmheap_pool_notify_fn);
+	pool->notify_irq_work = IRQ_WORK_INIT_LAZY(mmheap_pool_notify_irq_fn);
 	mutex_init(&pool->thread_lock);
 
 	pool->shrinker = shrinker_alloc(0, "mmheap-%s", name);
@@ -1619,7 +1656,7 @@ void mmheap_pool_destroy(struct mmheap_pool *pool)
 	mmheap_pool_stop_thread(pool);
 	shrinker_free(pool->shrinker);
 	cancel_delayed_work_sync(&pool->decay_work);
-	cancel_work_sync(&pool->notify_work);
+	mmheap_pool_cancel_notify(pool);
 	mmheap_pool_release(pool, ULONG_MAX, 0, false, true);
 	kvfree(pool->wc_pages);
 	kfree(pool);

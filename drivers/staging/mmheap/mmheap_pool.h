@@ -5,6 +5,7 @@
 #ifndef _MMHEAP_POOL_H
 #define _MMHEAP_POOL_H
 
+#include <linux/irq_work.h>
 #include <linux/list.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
@@ -149,6 +150,8 @@ struct mmheap_pool_stats {
  * @decay_work: expires a decayed request and trims the pool to its target
  * @notify_work: calls @ops->state_changed, so that neither the allocation
  *	path nor the idle thread takes sysfs's locks
+ * @notify_irq_work: queues @notify_work from the next tick, for the changes
+ *	an allocation or a release makes, so that they wake nobody
  * @thread_lock: serialises starting and stopping the thread
  * @thread: the refill thread, NULL when stopped
  * @shrinker: gives pages back under memory pressure
@@ -189,6 +192,7 @@ struct mmheap_pool {
 	struct task_struct __rcu *waker;
 	struct delayed_work decay_work;
 	struct work_struct notify_work;
+	struct irq_work notify_irq_work;
 	struct mutex thread_lock;	/* starting and stopping @thread */
 	struct task_struct *thread;
 	struct shrinker *shrinker;
@@ -199,6 +203,7 @@ struct mmheap_pool *mmheap_pool_create(const char *name,
 				       const struct mmheap_pool_ops *ops,
 				       void *priv);
 void mmheap_pool_destroy(struct mmheap_pool *pool);
+void mmheap_pool_cancel_notify(struct mmheap_pool *pool);
 
 unsigned int mmheap_pool_take(struct mmheap_pool *pool, unsigned int idx,
 			      unsigned int nr, struct list_head *list);

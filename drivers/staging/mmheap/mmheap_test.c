@@ -14,6 +14,7 @@
 #include <linux/dma-heap.h>
 #include <linux/file.h>
 #include <linux/highmem.h>
+#include <linux/irq_work.h>
 #include <linux/iosys-map.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
@@ -432,6 +433,7 @@ static void mmheap_test_prefill_consumed(struct kunit *test)
 /* The owner is told of the state each change leads to. */
 static int test_told(struct mmheap_pool *pool)
 {
+	irq_work_sync(&pool->notify_irq_work);
 	flush_work(&pool->notify_work);
 	return READ_ONCE(test_pool_ctx(pool)->last_state);
 }
@@ -441,7 +443,7 @@ static void mmheap_test_prefill_states(struct kunit *test)
 {
 	struct mmheap_pool *pool = test_pool(test);
 	struct test_ctx *ctx = test_pool_ctx(pool);
-	bool blocked = false;
+	bool blocked = false, lazy, queued;
 	int n;
 
 	mmheap_pool_set_decay_ms(pool, 1000);
@@ -501,6 +503,22 @@ static void mmheap_test_prefill_states(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, test_told(pool), MMHEAP_PREFILL_DONE);
 	KUNIT_EXPECT_GT(test, mmheap_pool_shrink_scan(pool, ULONG_MAX), 0UL);
 	KUNIT_EXPECT_EQ(test, test_told(pool), MMHEAP_PREFILL_BLOCKED);
+
+	/*
+	 * The allocation that consumes the request tells from the next tick:
+	 * it queues the lazy irq_work and wakes no worker. With interrupts
+	 * off, no tick can run that irq_work in between.
+	 */
+	local_irq_disable();
+	mmheap_pool_note_alloc(pool, 256, 0);
+	lazy = irq_work_is_pending(&pool->notify_irq_work);
+	queued = work_pending(&pool->notify_work);
+	local_irq_enable();
+	KUNIT_EXPECT_TRUE_MSG(test, lazy && !queued,
+			      "an allocation queued the work at once");
+	KUNIT_EXPECT_EQ(test, mmheap_pool_prefill_state(pool),
+			MMHEAP_PREFILL_NONE);
+	KUNIT_EXPECT_EQ(test, test_told(pool), MMHEAP_PREFILL_NONE);
 
 	mmheap_pool_set_prefill(pool, 0);
 	KUNIT_EXPECT_EQ(test, mmheap_pool_prefill_state(pool),
