@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Build the lean guest kernel at every patch of the series (bisectability),
 # with W=1, and sparse (C=2) on the C files each patch touches. The base is
-# not built on its own: the first patch's build is the full one. A warning in a file the series touches fails the patch. The build
-# directory ends at the head of the series: that bzImage is the guest kernel.
+# not built on its own: the first patch's build is the full one. A warning
+# in a file the series touches fails the patch. The build directory ends at
+# the head of the series: that bzImage is the guest kernel.
 #   build.sh bisect   every patch
 #   build.sh head     the head only (for the demo)
 #   build.sh rt       the head, PREEMPT_RT variant, in $BUILD/lean-rt
