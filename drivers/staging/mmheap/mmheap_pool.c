@@ -34,9 +34,11 @@
  * A refill thread running at SCHED_IDLE zeroes the dirty chunks the pool
  * keeps and tops the clean lists up to the target, using CPU time nobody else
  * wants. Its chunks are allocated without reclaim and only while the zone
- * they come from is above its high watermark plus a margin; when blocked it
- * backs off exponentially, it stays off for a while after the shrinker took
- * pages, and with nothing to do it sleeps without a timeout.
+ * they come from is above its high watermark plus a margin (more for order
+ * 0, whose allocation moves a per-CPU batch out of the zone's free count);
+ * when blocked it backs off exponentially, it stays off for a while after
+ * the shrinker took pages, and with nothing to do it sleeps without a
+ * timeout.
  *
  * Locking: pool->lock is a raw spinlock that protects the lists, the counts
  * and the request state. It is held for a list splice or for at most
@@ -966,10 +968,19 @@ static gfp_t mmheap_pool_refill_gfp(struct mmheap_pool *pool)
  * Would an allocation of @order with @gfp leave the zone it comes from
  * (the first zone of this node's zonelist @gfp may use) above its high
  * watermark, with a refill batch to spare?
+ *
+ * An order the per-CPU lists cache (order 0 of mmheap's orders) is taken
+ * from the CPU's list, and an empty list is filled from the buddy lists
+ * with up to pcp->batch << CONFIG_PCP_BATCH_SCALE_MAX pages at once, more
+ * as allocations follow each other without a free (nr_pcp_alloc() in
+ * mm/page_alloc.c). Those pages leave the zone's free count: allow for
+ * them, or one allocation can take the zone below its low watermark.
  */
 static bool mmheap_pool_above_high_wmark(unsigned int order, gfp_t gfp)
 {
 	enum zone_type highest = gfp_zone(gfp);
+	struct per_cpu_pages *pcp;
+	unsigned long mark;
 	struct zoneref *z;
 	struct zone *zone;
 
@@ -978,9 +989,13 @@ static bool mmheap_pool_above_high_wmark(unsigned int order, gfp_t gfp)
 	zone = zonelist_zone(z);
 	if (!zone)
 		return false;
-	return zone_watermark_ok(zone, order,
-				 high_wmark_pages(zone) + MMHEAP_BATCH_PAGES,
-				 highest, 0);
+	mark = high_wmark_pages(zone) + MMHEAP_BATCH_PAGES;
+	if (order <= PAGE_ALLOC_COSTLY_ORDER) {
+		pcp = raw_cpu_ptr(zone->per_cpu_pageset);
+		mark += (unsigned long)READ_ONCE(pcp->batch) <<
+			CONFIG_PCP_BATCH_SCALE_MAX;
+	}
+	return zone_watermark_ok(zone, order, mark, highest, 0);
 }
 
 static bool mmheap_pool_can_refill(struct mmheap_pool *pool,
