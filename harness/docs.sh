@@ -30,6 +30,12 @@ if [ ! -f "$base_warn" ] && [ -f "$pinned" ] &&
 	tail -n +2 "$pinned" >"$base_warn"
 	note "htmldocs at the base: warnings pinned in $pinned"
 fi
+# 'docs.sh base-known': are the base's warnings known, so that this script
+# need not check the base out (it can then run beside other stages)?
+if [ "${1:-}" = base-known ]; then
+	[ -f "$base_warn" ]
+	exit
+fi
 if [ ! -f "$base_warn" ]; then
 	wt_checkout "$BASE_TAG"
 	run_step "htmldocs at the base ($DOCDIRS)" "$LOGDIR/docs-base.log" htmldocs "$BUILD/docs-base"

@@ -118,7 +118,11 @@ wt_at_head() {
 	[ "$(git -C "$WT" rev-parse HEAD)" = "$(git -C "$GITREPO" rev-parse "$APPLIED")" ]
 }
 
+# Check out $1 in the worktree; nothing, not even the index lock, if it is
+# there already (the docs build runs beside the other stages).
 wt_checkout() {
+	[ "$(git -C "$WT" rev-parse HEAD)" != "$(git -C "$WT" rev-parse "$1^{commit}")" ] ||
+		return 0
 	git -C "$WT" checkout -q --detach "$1" || die "cannot check out $1 in $WT"
 }
 

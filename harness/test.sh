@@ -47,6 +47,17 @@ selftests() {
 	return $bad
 }
 
+# The docs build started in the background: its exit status, its output.
+# The docs build, if it started in the background: its exit status and
+# its output; else run it now.
+docs_wait() {
+	local rc=0
+	[ -n "$docs_pid" ] || { bash "$HARNESS/docs.sh"; return; }
+	wait "$docs_pid" || rc=$?
+	cat "$LOGDIR/docs-stage.log"
+	return $rc
+}
+
 stage harness selftests
 stage base bash "$HARNESS/base.sh" || { record FAIL "base tree"; }
 if grep -q '^FAIL base' "$RESULTS"; then :; else
@@ -55,6 +66,15 @@ if grep -q '^FAIL base' "$RESULTS"; then :; else
 		stage verify bash "$HARNESS/series.sh" verify
 		stage checkpatch bash "$HARNESS/series.sh" checkpatch
 		stage build bash "$HARNESS/build.sh" bisect || record FAIL "build: the series head"
+		# The docs build needs no kernel (7 min from cold): when it
+		# need not check the base out, it runs beside the guests and
+		# the PREEMPT_RT build at nice 19, on CPU time they leave, and
+		# the docs stage below waits for it.
+		docs_pid=
+		if bash "$HARNESS/docs.sh" base-known; then
+			nice -n 19 bash "$HARNESS/docs.sh" >"$LOGDIR/docs-stage.log" 2>&1 &
+			docs_pid=$!
+		fi
 		# KUnit under UML when its build is cached (3 to 8 min from
 		# cold); else the lean guest runs the suites at boot and twice
 		# more from debugfs, the x86-only case included.
@@ -100,7 +120,7 @@ if grep -q '^FAIL base' "$RESULTS"; then :; else
 		else
 			record SKIP "kunit (UML)" "no cached build in $BUILD/kunit-um: the lean guest ran the KUnit suites instead; 'make kunit' builds and runs them under UML (8 min from a cold ccache on 2 cores), and the test command runs them there from then on"
 		fi
-		stage docs bash "$HARNESS/docs.sh" || record FAIL "docs run"
+		stage docs docs_wait || record FAIL "docs run"
 	else
 		record FAIL "series: git am of patches/ onto the base"
 	fi

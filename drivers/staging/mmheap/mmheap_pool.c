@@ -965,24 +965,39 @@ static gfp_t mmheap_pool_refill_gfp(struct mmheap_pool *pool)
 }
 
 /*
+ * Does the page allocator serve @order from the per-CPU lists? As
+ * pcp_allowed_order() in mm/page_alloc.c, which is not exported.
+ */
+static bool mmheap_pcp_order(unsigned int order)
+{
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	if (order == HPAGE_PMD_ORDER)
+		return true;
+#endif
+	return order <= PAGE_ALLOC_COSTLY_ORDER;
+}
+
+/*
  * Would an allocation of @order with @gfp leave the zone it comes from
  * (the first zone of this node's zonelist @gfp may use) above its high
  * watermark, with a refill batch to spare?
  *
- * An order the per-CPU lists cache (order 0 of mmheap's orders) is taken
- * from the CPU's list, and an empty list is filled from the buddy lists
- * with up to pcp->batch << CONFIG_PCP_BATCH_SCALE_MAX pages at once, more
- * as allocations follow each other without a free (nr_pcp_alloc() in
- * mm/page_alloc.c). Those pages leave the zone's free count: allow for
- * them, or one allocation can take the zone below its low watermark.
+ * An order the per-CPU lists serve (order 0 of mmheap's orders on x86) is
+ * taken from the CPU's list, and an empty list is filled from the buddy
+ * lists with up to pageset_batch << CONFIG_PCP_BATCH_SCALE_MAX pages at
+ * once: the factor grows while a CPU allocates with no free in between
+ * and halves at each free (nr_pcp_alloc() and
+ * free_unref_page_commit() in mm/page_alloc.c). Those pages leave the
+ * zone's free count: allow for them, or one allocation can take the zone
+ * below its low watermark.
  */
 static bool mmheap_pool_above_high_wmark(unsigned int order, gfp_t gfp)
 {
 	enum zone_type highest = gfp_zone(gfp);
-	struct per_cpu_pages *pcp;
 	unsigned long mark;
 	struct zoneref *z;
 	struct zone *zone;
+	int batch;
 
 	z = first_zones_zonelist(node_zonelist(numa_node_id(), gfp), highest,
 				 NULL);
@@ -990,10 +1005,9 @@ static bool mmheap_pool_above_high_wmark(unsigned int order, gfp_t gfp)
 	if (!zone)
 		return false;
 	mark = high_wmark_pages(zone) + MMHEAP_BATCH_PAGES;
-	if (order <= PAGE_ALLOC_COSTLY_ORDER) {
-		pcp = raw_cpu_ptr(zone->per_cpu_pageset);
-		mark += (unsigned long)READ_ONCE(pcp->batch) <<
-			CONFIG_PCP_BATCH_SCALE_MAX;
+	if (mmheap_pcp_order(order)) {
+		batch = max(READ_ONCE(zone->pageset_batch), 1);
+		mark += (unsigned long)batch << CONFIG_PCP_BATCH_SCALE_MAX;
 	}
 	return zone_watermark_ok(zone, order, mark, highest, 0);
 }
