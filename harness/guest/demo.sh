@@ -29,7 +29,9 @@ echo "  prefill of 64 MiB: $(cat $M/prefill_state) after about $((i / 10)).$((i 
 show
 echo "== stream start: the 64 MiB allocations, timed (pool hit vs system heap):"
 /bench/heapbench -s 64 -n 3 mmheap-prefilled system 2>&1 | grep -E '^(result|error|stats)'
-echo "== the prefill was consumed by the allocations it was for: nothing is refilled"
+# heapbench prefills before each timed allocation, and each allocation
+# consumes its prefill; on exit it writes back the HAL's request it found.
+echo "== after the stream: heapbench put the HAL's 64 MiB request back on exit; the pool holds that and nothing more"
 show
 echo "== bad input is refused:"
 for v in abc -1 12abc 99999999999999999999999; do
