@@ -25,12 +25,13 @@ O=$BUILD/lean
 # patch touches a Kconfig file: making it takes 15 s, and make then spends
 # 9 s more on syncing it.
 build_at() {
-	local rev=$1 sparse=$2 target=${3:-bzImage} keep=${4:-} t
+	local rev=$1 sparse=$2 target=${3:-bzImage} keep=${4:-} files t
+	files=$(touched "$rev")
 	wt_checkout "$rev"
-	if [ -z "$keep" ] || [ ! -f "$O/.config" ] || touched "$rev" | grep '\(^\|/\)Kconfig' >/dev/null; then
+	if [ -z "$keep" ] || [ ! -f "$O/.config" ] || grep '\(^\|/\)Kconfig' <<<"$files" >/dev/null; then
 		lean_config "$O"
 	fi
-	if [ -n "$sparse" ] && ! touched "$rev" | grep -E '\.h$' | grep -v '^drivers/staging/' >/dev/null; then
+	if [ -n "$sparse" ] && ! grep -E '\.h$' <<<"$files" | grep -v '^drivers/staging/' >/dev/null; then
 		kmake O="$O" W=1 C=1 "$target"
 		return
 	fi

@@ -47,7 +47,6 @@ selftests() {
 	return $bad
 }
 
-# The docs build started in the background: its exit status, its output.
 # The docs build, if it started in the background: its exit status and
 # its output; else run it now.
 docs_wait() {
@@ -78,8 +77,8 @@ if grep -q '^FAIL base' "$RESULTS"; then :; else
 		# KUnit under UML when its build is cached (3 to 8 min from
 		# cold); else the lean guest runs the suites at boot and twice
 		# more from debugfs, the x86-only case included.
-		uml_kunit='' guest_kunit=1
-		[ -x "$BUILD/kunit-um/vmlinux" ] && uml_kunit=1 guest_kunit=0
+		guest_kunit=1
+		[ -x "$BUILD/kunit-um/vmlinux" ] && guest_kunit=0
 		if [ -f "$BUILD/lean/arch/x86/boot/bzImage" ]; then
 			GUEST_KUNIT=$guest_kunit stage kselftest bash "$HARNESS/guest.sh" test ||
 				record FAIL "guest run"
@@ -115,7 +114,7 @@ if grep -q '^FAIL base' "$RESULTS"; then :; else
 				record SKIP "guest (defconfig)" "no cached build in $BUILD/defconfig: 'make boot-defconfig' builds it (27 min from a cold ccache on 2 cores) and boots it, and the test command runs it from then on"
 			fi
 		fi
-		if [ -n "$uml_kunit" ]; then
+		if [ "$guest_kunit" = 0 ]; then
 			stage kunit bash "$HARNESS/kunit.sh" || record FAIL "kunit run"
 		else
 			record SKIP "kunit (UML)" "no cached build in $BUILD/kunit-um: the lean guest ran the KUnit suites instead; 'make kunit' builds and runs them under UML (8 min from a cold ccache on 2 cores), and the test command runs them there from then on"
