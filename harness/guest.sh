@@ -85,6 +85,8 @@ build_userspace() {
 	gcc -static -O2 -Wall -isystem "$BUILD/hdr/include" -o "$ROOT/tests/mmheap-camera" \
 		"$HARNESS/guest/camera.c" || die "harness/guest/camera.c did not build"
 	ln -f "$ROOT/tests/mmheap-camera" "$ROOT/bench/mmheap-camera"
+	gcc -static -O2 -Wall -isystem "$BUILD/hdr/include" -o "$ROOT/bench/mmheap-hold" \
+		"$HARNESS/guest/hold.c" || die "harness/guest/hold.c did not build"
 	if [ -f "$HARNESS/bench/heapbench.c" ]; then
 		gcc -static -O2 -Wall -pthread -isystem "$BUILD/hdr/include" -o "$ROOT/bench/heapbench" \
 			"$HARNESS/bench/heapbench.c" || die "heapbench did not build"
