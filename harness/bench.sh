@@ -13,7 +13,7 @@
 # goals, writes every raw figure to a CSV and draws a PNG with gnuplot.
 #
 # BENCH_AGAINST=<revision of the series tree> also builds that revision
-# (for example mmheap-applied~11, the series' v1) and boots it after each
+# (for example mmheap-applied~15, the series' v1) and boots it after each
 # boot of the head, BENCH_ROUNDS times (default 2), so that both are
 # measured on the same host in the same hour; the table sets them side by
 # side.

@@ -66,15 +66,9 @@ static int __init mmheap_init(void)
 	return 0;
 
 err_sysfs:
-	/* Nothing may notify the files while they go away. */
-	mmheap_pool_stop_thread(pool);
-	cancel_delayed_work_sync(&pool->decay_work);
-	mmheap_pool_cancel_notify(pool);
-	if (uncached) {
-		mmheap_pool_stop_thread(uncached);
-		cancel_delayed_work_sync(&uncached->decay_work);
-		mmheap_pool_cancel_notify(uncached);
-	}
+	/* Neither thread may notify the files while they go away. */
+	mmheap_pool_quiesce(pool);
+	mmheap_pool_quiesce(uncached);
 	mmheap_sysfs_exit();
 err_pool:
 	mmheap_pool = NULL;

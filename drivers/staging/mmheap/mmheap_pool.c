@@ -384,14 +384,11 @@ static void mmheap_pool_notify_fn(struct work_struct *work)
 	pool->ops->state_changed(pool);
 }
 
-/**
- * mmheap_pool_cancel_notify() - wait for a pool's notifications to finish
- * @pool: the pool
- *
+/*
  * Returns when no call of @pool's ops->state_changed is queued or running.
- * The caller must first stop whatever changes the state. May sleep.
+ * The caller must first stop whatever changes the state.
  */
-void mmheap_pool_cancel_notify(struct mmheap_pool *pool)
+static void mmheap_pool_cancel_notify(struct mmheap_pool *pool)
 {
 	irq_work_sync(&pool->notify_irq_work);
 	cancel_work_sync(&pool->notify_work);
@@ -1585,6 +1582,27 @@ void mmheap_pool_stop_thread(struct mmheap_pool *pool)
 }
 
 /**
+ * mmheap_pool_quiesce() - stop a pool's thread and wait for its deferred work
+ * @pool: the pool, may be NULL or an ERR_PTR()
+ *
+ * Stops the refill thread (see mmheap_pool_stop_thread()), then waits for
+ * the decay work and for the calls of ops->state_changed queued so far.
+ * The owner calls it before it takes away what ops->state_changed uses;
+ * mmheap_pool_destroy() calls it too. The pool's shrinker and allocations
+ * from the pool may queue work again afterwards. May sleep.
+ */
+void mmheap_pool_quiesce(struct mmheap_pool *pool)
+{
+	if (IS_ERR_OR_NULL(pool))
+		return;
+
+	mmheap_pool_stop_thread(pool);
+	/* Before the notifications: a decay may queue one. */
+	cancel_delayed_work_sync(&pool->decay_work);
+	mmheap_pool_cancel_notify(pool);
+}
+
+/**
  * mmheap_pool_thread_running() - whether a pool's refill thread runs
  * @pool: the pool
  *
@@ -1682,10 +1700,9 @@ void mmheap_pool_destroy(struct mmheap_pool *pool)
 	if (IS_ERR_OR_NULL(pool))
 		return;
 
-	mmheap_pool_stop_thread(pool);
+	/* First, as a shrinker run may queue a notification. */
 	shrinker_free(pool->shrinker);
-	cancel_delayed_work_sync(&pool->decay_work);
-	mmheap_pool_cancel_notify(pool);
+	mmheap_pool_quiesce(pool);
 	mmheap_pool_release(pool, ULONG_MAX, 0, false, true);
 	kvfree(pool->wc_pages);
 	kfree(pool);

@@ -203,7 +203,7 @@ struct mmheap_pool *mmheap_pool_create(const char *name,
 				       const struct mmheap_pool_ops *ops,
 				       void *priv);
 void mmheap_pool_destroy(struct mmheap_pool *pool);
-void mmheap_pool_cancel_notify(struct mmheap_pool *pool);
+void mmheap_pool_quiesce(struct mmheap_pool *pool);
 
 unsigned int mmheap_pool_take(struct mmheap_pool *pool, unsigned int idx,
 			      unsigned int nr, struct list_head *list);

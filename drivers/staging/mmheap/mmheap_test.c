@@ -694,6 +694,37 @@ static void mmheap_test_thread_restart(struct kunit *test)
 	mmheap_pool_stop_thread(pool);
 }
 
+/*
+ * Quiescing stops the thread and leaves no decay work and no notification
+ * behind: the owner may then remove what ops->state_changed uses.
+ */
+static void mmheap_test_quiesce(struct kunit *test)
+{
+	struct mmheap_pool *pool = test_pool(test);
+	struct test_ctx *ctx = test_pool_ctx(pool);
+	int changes;
+
+	mmheap_pool_set_decay_ms(pool, 60000);
+	KUNIT_ASSERT_EQ(test, mmheap_pool_start_thread(pool), 0);
+	/* Queues a notification, and the decay work for a minute from now. */
+	KUNIT_ASSERT_EQ(test, mmheap_pool_set_prefill(pool, SZ_1M), 0);
+	KUNIT_EXPECT_TRUE(test, delayed_work_pending(&pool->decay_work));
+
+	mmheap_pool_quiesce(pool);
+	KUNIT_EXPECT_FALSE(test, mmheap_pool_thread_running(pool));
+	KUNIT_EXPECT_FALSE(test, delayed_work_pending(&pool->decay_work));
+	/* Whatever was still queued would run here. */
+	changes = atomic_read(&ctx->state_changes);
+	irq_work_sync(&pool->notify_irq_work);
+	flush_work(&pool->notify_work);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->state_changes), changes);
+
+	/* Harmless twice, and on no pool. */
+	mmheap_pool_quiesce(pool);
+	mmheap_pool_quiesce(NULL);
+	mmheap_pool_quiesce(ERR_PTR(-ENOMEM));
+}
+
 static s64 test_stop_ms(struct mmheap_pool *pool)
 {
 	ktime_t start = ktime_get();
@@ -1332,6 +1363,7 @@ static struct kunit_case mmheap_test_cases[] = {
 	KUNIT_CASE(mmheap_test_backoff),
 	KUNIT_CASE(mmheap_test_thread_restart),
 	KUNIT_CASE(mmheap_test_thread_stop),
+	KUNIT_CASE(mmheap_test_quiesce),
 	KUNIT_CASE_SLOW(mmheap_test_thread_wakeups),
 	KUNIT_CASE(mmheap_test_thread_prefill),
 	KUNIT_CASE(mmheap_test_decay_drains),
