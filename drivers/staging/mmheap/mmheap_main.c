@@ -66,7 +66,7 @@ static int __init mmheap_init(void)
 	return 0;
 
 err_sysfs:
-	/* Neither thread may notify the files while they go away. */
+	/* Stop the threads and their deferred work before the files go. */
 	mmheap_pool_quiesce(pool);
 	mmheap_pool_quiesce(uncached);
 	mmheap_sysfs_exit();

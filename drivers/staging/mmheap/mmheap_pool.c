@@ -386,7 +386,7 @@ static void mmheap_pool_notify_fn(struct work_struct *work)
 
 /*
  * Returns when no call of @pool's ops->state_changed is queued or running.
- * The caller must first stop whatever changes the state.
+ * The caller must first stop whatever changes the state. May sleep.
  */
 static void mmheap_pool_cancel_notify(struct mmheap_pool *pool)
 {
@@ -1585,11 +1585,13 @@ void mmheap_pool_stop_thread(struct mmheap_pool *pool)
  * mmheap_pool_quiesce() - stop a pool's thread and wait for its deferred work
  * @pool: the pool, may be NULL or an ERR_PTR()
  *
- * Stops the refill thread (see mmheap_pool_stop_thread()), then waits for
- * the decay work and for the calls of ops->state_changed queued so far.
- * The owner calls it before it takes away what ops->state_changed uses;
- * mmheap_pool_destroy() calls it too. The pool's shrinker and allocations
- * from the pool may queue work again afterwards. May sleep.
+ * Stops the refill thread (see mmheap_pool_stop_thread()), cancels the
+ * decay work (a pending decay is dropped, not run) and waits until no call
+ * of ops->state_changed is queued or running. The owner calls it before it
+ * takes away what ops->state_changed uses; mmheap_pool_destroy() calls it
+ * too. The pool's shrinker, allocations from the pool, its setters and
+ * mmheap_pool_start_thread() may queue work or start the thread again
+ * afterwards. May sleep.
  */
 void mmheap_pool_quiesce(struct mmheap_pool *pool)
 {
@@ -1700,7 +1702,7 @@ void mmheap_pool_destroy(struct mmheap_pool *pool)
 	if (IS_ERR_OR_NULL(pool))
 		return;
 
-	/* First, as a shrinker run may queue a notification. */
+	/* No shrinker run may queue a notification after the quiesce. */
 	shrinker_free(pool->shrinker);
 	mmheap_pool_quiesce(pool);
 	mmheap_pool_release(pool, ULONG_MAX, 0, false, true);
