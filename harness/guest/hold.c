@@ -6,8 +6,8 @@
  *
  *   mmheap-hold HEAP COUNT MIB COMMAND [ARG...]
  *
- * Prints how long the COUNT allocations took. Exits with COMMAND's status,
- * or 1 if an allocation or the command failed to start.
+ * Prints how long the COUNT allocations took. Exits with COMMAND's status
+ * (127 if it cannot be run, as a shell does), or 1 if an allocation fails.
  */
 #include <errno.h>
 #include <fcntl.h>
