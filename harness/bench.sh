@@ -16,7 +16,12 @@
 # (for example mmheap-applied~15, the series' v1) and boots it after each
 # boot of the head, BENCH_ROUNDS times (default 2), so that both are
 # measured on the same host in the same hour; the table sets them side by
-# side.
+# side. BENCH_QEMU=0 leaves QEMU out of such a run: UML rounds only, which
+# take a second or two each with BENCH_ARGS="-c -n 100 -s 1,4,64
+# mmheap-prefilled", so that ten rounds and more fit in a few minutes.
+#
+# UML runs on one CPU, the last, so that each boot of either revision
+# runs where the one before it ran.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -24,6 +29,13 @@
 BENCH_ARGS=${BENCH_ARGS:--c}
 BENCH_AGAINST=${BENCH_AGAINST:-}
 BENCH_ROUNDS=${BENCH_ROUNDS:-2}
+BENCH_QEMU=${BENCH_QEMU:-1}
+case $BENCH_QEMU in
+0 | 1) ;;
+*) die "BENCH_QEMU=$BENCH_QEMU: want 0 (UML only) or 1" ;;
+esac
+[ "$BENCH_QEMU" = 1 ] || [ -n "$BENCH_AGAINST" ] ||
+	die "BENCH_QEMU=0 is for a BENCH_AGAINST run"
 need_wt
 [ -f "$HARNESS/bench/heapbench.c" ] || die "no harness/bench/heapbench.c"
 command -v gnuplot >/dev/null || die "no gnuplot to draw the chart: run harness/deps.sh (Debian package gnuplot-nox)"
@@ -48,12 +60,14 @@ uml_run() {
 	local linux=$1 tag=$2 r=$BUILD/uml-root
 	rm -rf "$r"
 	mkdir -p "$r"/{bin,bench,tests,proc,sys,dev,tmp}
-	cp "$BUILD/initramfs/bench/heapbench" "$r/bench/"
+	cp "$BUILD/uml-heapbench" "$r/bench/heapbench"
 	cp /bin/busybox "$r/bin/busybox"
 	cp "$HARNESS/guest/init" "$r/init"
 	chmod +x "$r/init"
-	timeout 900 "$linux" mem=2G rootfstype=hostfs rootflags="$r" rw init=/init \
-		HARNESS=bench ${BENCH_ARGS:+BENCH_ARGS="$BENCH_ARGS"} con=null con0=fd:0,fd:1 \
+	# UML joins its arguments into the command line: the quotes keep
+	# BENCH_ARGS one parameter.
+	timeout 900 taskset -c "$(($(nproc) - 1))" "$linux" mem=2G rootfstype=hostfs rootflags="$r" rw init=/init \
+		HARNESS=bench ${BENCH_ARGS:+BENCH_ARGS=\"$BENCH_ARGS\"} con=null con0=fd:0,fd:1 \
 		</dev/null >"$LOGDIR/bench-uml$tag.log" 2>&1 || true
 	sed -n '/=== GUEST START/,/=== GUEST DONE/p' "$LOGDIR/bench-uml$tag.log" | grep -v '^\[' \
 		>"$LOGDIR/bench-uml$tag.txt"
@@ -73,6 +87,10 @@ qemu_run() {
 		die "heapbench did not finish in QEMU ($kernel); log: $log"
 }
 
+# UML's heapbench, built here: a BENCH_QEMU=0 run builds no initramfs.
+kmake O="$BUILD/lean" headers_install INSTALL_HDR_PATH="$BUILD/hdr" >/dev/null
+gcc -static -O2 -Wall -pthread -isystem "$BUILD/hdr/include" -o "$BUILD/uml-heapbench" \
+	"$HARNESS/bench/heapbench.c" || die "harness/bench/heapbench.c did not build"
 U=$BUILD/uml-bench
 run_step "build UML kernel" "$LOGDIR/build-uml-bench.log" uml_build "$WT" "$U"
 
@@ -100,10 +118,12 @@ if [ ! -e "$AWT/.git" ]; then
 fi
 git -C "$AWT" checkout -q --detach "$rev" || die "cannot check out $BENCH_AGAINST in $AWT"
 note "against: $(git -C "$AWT" log --oneline -1)"
-# shellcheck disable=SC2016 # $1 and $2 are the inner shell's arguments
-run_step "build guest kernel of $BENCH_AGAINST" "$LOGDIR/build-lean-against.log" \
-	env WT="$AWT" bash -c '. "$1/lib.sh"; lean_config "$2"; kmake O="$2" bzImage' \
-	_ "$HARNESS" "$BUILD/lean-against"
+if [ "$BENCH_QEMU" = 1 ]; then
+	# shellcheck disable=SC2016 # $1 and $2 are the inner shell's arguments
+	run_step "build guest kernel of $BENCH_AGAINST" "$LOGDIR/build-lean-against.log" \
+		env WT="$AWT" bash -c '. "$1/lib.sh"; lean_config "$2"; kmake O="$2" bzImage' \
+		_ "$HARNESS" "$BUILD/lean-against"
+fi
 run_step "build UML kernel of $BENCH_AGAINST" "$LOGDIR/build-uml-bench-against.log" \
 	uml_build "$AWT" "$BUILD/uml-bench-against"
 
@@ -112,15 +132,19 @@ run_step "build UML kernel of $BENCH_AGAINST" "$LOGDIR/build-uml-bench-against.l
 rm -f "$LOGDIR"/bench-{qemu,uml}-{head,against}-r[0-9]*.{txt,log}
 args=()
 for round in $(seq 1 "$BENCH_ROUNDS"); do
-	note "round $round of $BENCH_ROUNDS: QEMU head, QEMU $BENCH_AGAINST, UML head, UML $BENCH_AGAINST"
-	qemu_run lean "-head-r$round"
-	# The camera's figures are the head's: its prefill needs v2's ABI.
-	GUEST_CMDLINE="CAMERA_ROUNDS=0" qemu_run lean-against "-against-r$round"
+	if [ "$BENCH_QEMU" = 1 ]; then
+		note "round $round of $BENCH_ROUNDS: QEMU head, QEMU $BENCH_AGAINST, UML head, UML $BENCH_AGAINST"
+		qemu_run lean "-head-r$round"
+		# The camera's figures are the head's: its prefill needs v2's ABI.
+		GUEST_CMDLINE="CAMERA_ROUNDS=0" qemu_run lean-against "-against-r$round"
+		args+=("qemu-head-r$round=$LOGDIR/bench-qemu-head-r$round.txt"
+			"qemu-against-r$round=$LOGDIR/bench-qemu-against-r$round.txt")
+	else
+		note "round $round of $BENCH_ROUNDS: UML head, UML $BENCH_AGAINST"
+	fi
 	uml_run "$U/linux" "-head-r$round"
 	uml_run "$BUILD/uml-bench-against/linux" "-against-r$round"
-	args+=("qemu-head-r$round=$LOGDIR/bench-qemu-head-r$round.txt"
-		"qemu-against-r$round=$LOGDIR/bench-qemu-against-r$round.txt"
-		"uml-head-r$round=$LOGDIR/bench-uml-head-r$round.txt"
+	args+=("uml-head-r$round=$LOGDIR/bench-uml-head-r$round.txt"
 		"uml-against-r$round=$LOGDIR/bench-uml-against-r$round.txt")
 done
 python3 "$HARNESS/bench/table.py" --csv "$LOGDIR/bench-against.csv" \
