@@ -66,8 +66,8 @@ uml_run() {
 	chmod +x "$r/init"
 	# UML joins its arguments into the command line: the quotes keep
 	# BENCH_ARGS one parameter.
-	timeout 900 taskset -c "$(($(nproc) - 1))" "$linux" mem=2G rootfstype=hostfs rootflags="$r" rw init=/init \
-		HARNESS=bench ${BENCH_ARGS:+BENCH_ARGS=\"$BENCH_ARGS\"} con=null con0=fd:0,fd:1 \
+	timeout 900 taskset -c "$UML_CPU" "$linux" mem=2G rootfstype=hostfs rootflags="$r" rw init=/init \
+		HARNESS=bench ${BENCH_ARGS:+"BENCH_ARGS=\"$BENCH_ARGS\""} con=null con0=fd:0,fd:1 \
 		</dev/null >"$LOGDIR/bench-uml$tag.log" 2>&1 || true
 	sed -n '/=== GUEST START/,/=== GUEST DONE/p' "$LOGDIR/bench-uml$tag.log" | grep -v '^\[' \
 		>"$LOGDIR/bench-uml$tag.txt"
@@ -88,7 +88,11 @@ qemu_run() {
 }
 
 # UML's heapbench, built here: a BENCH_QEMU=0 run builds no initramfs.
-kmake O="$BUILD/lean" headers_install INSTALL_HDR_PATH="$BUILD/hdr" >/dev/null
+kmake O="$BUILD/lean" headers_install INSTALL_HDR_PATH="$BUILD/hdr" >/dev/null ||
+	die "headers_install from $BUILD/lean failed: heapbench needs the UAPI headers"
+# The last CPU this process may run on (a cpuset may start anywhere).
+UML_CPU=$(awk '/^Cpus_allowed_list/ { n = split($2, c, /[,-]/); print c[n] }' /proc/self/status)
+[ -n "$UML_CPU" ] || die "cannot read Cpus_allowed_list from /proc/self/status"
 gcc -static -O2 -Wall -pthread -isystem "$BUILD/hdr/include" -o "$BUILD/uml-heapbench" \
 	"$HARNESS/bench/heapbench.c" || die "harness/bench/heapbench.c did not build"
 U=$BUILD/uml-bench
@@ -151,4 +155,5 @@ python3 "$HARNESS/bench/table.py" --csv "$LOGDIR/bench-against.csv" \
 	--png "$LOGDIR/bench-against.png" "${args[@]}" |
 	tee "$LOGDIR/bench-against.md"
 note "against: $BENCH_AGAINST = $(git -C "$AWT" log --oneline -1)"
-note "raw figures: $LOGDIR/bench-{qemu,uml}-{head,against}-r*.txt, $LOGDIR/bench-against.csv; table: $LOGDIR/bench-against.md; chart: $LOGDIR/bench-against.png"
+[ "$BENCH_QEMU" = 1 ] && files='{qemu,uml}' || files=uml
+note "raw figures: $LOGDIR/bench-$files-{head,against}-r*.txt, $LOGDIR/bench-against.csv; table: $LOGDIR/bench-against.md; chart: $LOGDIR/bench-against.png"
