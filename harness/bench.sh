@@ -93,8 +93,7 @@ kmake O="$BUILD/lean" headers_install INSTALL_HDR_PATH="$BUILD/hdr" >/dev/null |
 # The last CPU this process may run on (a cpuset may start anywhere).
 UML_CPU=$(awk '/^Cpus_allowed_list/ { n = split($2, c, /[,-]/); print c[n] }' /proc/self/status)
 [ -n "$UML_CPU" ] || die "cannot read Cpus_allowed_list from /proc/self/status"
-gcc -static -O2 -Wall -pthread -isystem "$BUILD/hdr/include" -o "$BUILD/uml-heapbench" \
-	"$HARNESS/bench/heapbench.c" || die "harness/bench/heapbench.c did not build"
+build_heapbench "$BUILD/uml-heapbench"
 U=$BUILD/uml-bench
 run_step "build UML kernel" "$LOGDIR/build-uml-bench.log" uml_build "$WT" "$U"
 

@@ -88,8 +88,7 @@ build_userspace() {
 	gcc -static -O2 -Wall -isystem "$BUILD/hdr/include" -o "$ROOT/bench/mmheap-hold" \
 		"$HARNESS/guest/hold.c" || die "harness/guest/hold.c did not build"
 	if [ -f "$HARNESS/bench/heapbench.c" ]; then
-		gcc -static -O2 -Wall -pthread -isystem "$BUILD/hdr/include" -o "$ROOT/bench/heapbench" \
-			"$HARNESS/bench/heapbench.c" || die "heapbench did not build"
+		build_heapbench "$ROOT/bench/heapbench"
 	fi
 	cp "$HARNESS/guest/demo.sh" "$ROOT/bench/" 2>/dev/null || true
 	cp /bin/busybox "$ROOT/bin/busybox"

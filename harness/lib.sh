@@ -145,3 +145,10 @@ lean_config() {
 kmake() {
 	make -C "$WT" -j"$JOBS" "$CC_ARG" "$HOSTCC_ARG" "$@"
 }
+
+# build_heapbench OUT: the benchmark, static, against the UAPI headers in
+# $BUILD/hdr (the QEMU guest's initramfs and bench.sh's UML root use it).
+build_heapbench() {
+	gcc -static -O2 -Wall -pthread -isystem "$BUILD/hdr/include" -o "$1" \
+		"$HARNESS/bench/heapbench.c" || die "harness/bench/heapbench.c did not build"
+}
