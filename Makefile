@@ -21,7 +21,7 @@ help:
 	@echo "make boot        kselftests in QEMU"
 	@echo "make boot-rt     the same on a PREEMPT_RT build of the guest"
 	@echo "make boot-debug  the same on the PREEMPT_RT debug guest (KASAN, kmemleak, ...)"
-	@echo "make boot-defconfig  make defconfig mmheap.config, build (27 min cold), boot, test"
+	@echo "make boot-defconfig  make defconfig mmheap.config, build (36 min cold), boot, test"
 	@echo "make kunit       KUnit on UML (kunit-x86: on x86_64 in QEMU)"
 	@echo "make docs        htmldocs and kernel-doc, warnings against the base"
 	@echo "make selftest    the harness's own tests: deps.sh against stand-ins, shellcheck"
