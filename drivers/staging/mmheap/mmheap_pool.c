@@ -461,8 +461,8 @@ unsigned long mmheap_pool_target(struct mmheap_pool *pool)
  * @list: where the chunks are added, linked through page->lru
  *
  * Never zeroes, never sleeps and never enters the page allocator: it hands
- * out what the pool holds, %MMHEAP_LOCK_BATCH chunks per hold of the lock.
- * The pages are no longer counted as pooled. The caller records the
+ * out what the pool holds, at most %MMHEAP_LOCK_BATCH chunks of one node
+ * per hold of the lock. The pages are no longer counted as pooled. The caller records the
  * allocation with mmheap_pool_note_alloc().
  *
  * Return: the number of chunks added to @list.
@@ -471,17 +471,26 @@ unsigned int mmheap_pool_take(struct mmheap_pool *pool, unsigned int idx,
 			      unsigned int nr, struct list_head *list)
 {
 	unsigned int order = mmheap_orders[idx];
+	struct pglist_data *pgdat;
 	unsigned int n = 0, got;
 	struct page *page;
 	LIST_HEAD(batch);
 
 	while (n < nr) {
 		got = 0;
+		pgdat = NULL;
 		raw_spin_lock(&pool->lock);
+		/*
+		 * A batch ends where the node changes, so that its vmstat
+		 * update needs no second walk over the chunks.
+		 */
 		while (n + got < nr && got < MMHEAP_LOCK_BATCH &&
 		       !list_empty(&pool->clean[idx])) {
 			page = list_first_entry(&pool->clean[idx], struct page,
 						lru);
+			if (pgdat && page_pgdat(page) != pgdat)
+				break;
+			pgdat = page_pgdat(page);
 			list_move_tail(&page->lru, &batch);
 			got++;
 		}
@@ -491,7 +500,8 @@ unsigned int mmheap_pool_take(struct mmheap_pool *pool, unsigned int idx,
 
 		if (!got)
 			break;
-		mmheap_pool_account_list(&batch, -1);
+		mod_node_page_state(pgdat, NR_KERNEL_MISC_RECLAIMABLE,
+				    -((long)got << order));
 		list_splice_tail_init(&batch, list);
 		n += got;
 	}

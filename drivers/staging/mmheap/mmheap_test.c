@@ -304,13 +304,36 @@ static void mmheap_test_vmstat(struct kunit *test)
 	long slack = 2 * 125 * num_online_cpus();
 	/* Enough that an engine accounting nothing cannot pass. */
 	long chunks = DIV_ROUND_UP(2 * slack, 256) + 4;
+	struct page *page, *tmp;
 	long before, delta, i;
+	LIST_HEAD(taken);
 
 	KUNIT_ASSERT_EQ(test, mmheap_pool_set_prefill(pool, chunks * SZ_1M),
 			0);
 	before = global_node_page_state(NR_KERNEL_MISC_RECLAIMABLE);
-	for (i = 0; i < chunks; i++)
-		mmheap_pool_put(pool, test_alloc_chunk(test, IDX_1M), IDX_1M);
+	for (i = 0; i < chunks; i++) {
+		page = test_alloc_chunk(test, IDX_1M);
+		test_fill_chunk(page, mmheap_orders[IDX_1M], 0);
+		list_add_tail(&page->lru, &taken);
+	}
+	mmheap_pool_put_list(pool, &taken, true);
+	KUNIT_ASSERT_EQ(test, test_pool_pages(pool), chunks * 256UL);
+	delta = global_node_page_state(NR_KERNEL_MISC_RECLAIMABLE) - before;
+	KUNIT_EXPECT_GE(test, delta, chunks * 256 - slack);
+	KUNIT_EXPECT_LE(test, delta, chunks * 256 + slack);
+
+	/* Chunks handed out leave the count, in every batch. */
+	KUNIT_ASSERT_EQ(test, mmheap_pool_take(pool, IDX_1M, chunks, &taken),
+			(unsigned int)chunks);
+	delta = global_node_page_state(NR_KERNEL_MISC_RECLAIMABLE) - before;
+	KUNIT_EXPECT_GE(test, delta, -slack);
+	KUNIT_EXPECT_LE(test, delta, slack);
+
+	/* Back one at a time, as freed chunks: counted again. */
+	list_for_each_entry_safe(page, tmp, &taken, lru) {
+		list_del(&page->lru);
+		mmheap_pool_put(pool, page, IDX_1M);
+	}
 	KUNIT_ASSERT_EQ(test, test_pool_pages(pool), chunks * 256UL);
 	delta = global_node_page_state(NR_KERNEL_MISC_RECLAIMABLE) - before;
 	KUNIT_EXPECT_GE(test, delta, chunks * 256 - slack);
