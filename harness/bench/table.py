@@ -8,8 +8,11 @@ A label is ENV or ENV-VERSION-rROUND (bench.sh's BENCH_AGAINST run:
 qemu-head-r1, qemu-against-r1, ...). One table per ENV; a cell reads
 "<ioctl p50> / <in-kernel p50>" in microseconds (the in-kernel time is
 mmheap's own, from its tracepoint; the system heap has none). With head
-and against columns, a last column gives head/against of the medians over
-the rounds, for the ioctl and the in-kernel time. The bw:<heap> cases, CPU
+and against columns, a column gives head/against of the medians over the
+rounds, for the ioctl and the in-kernel time, and a last one the rounds in
+which the head's in-kernel p50 was above against's, of the rounds that
+have both (a sign test's count: medians alone do not say whether a few
+per cent are more than the spread between boots). The bw:<heap> cases, CPU
 write bandwidth through mmap(), and the touch:<heap> cases, a new buffer's
 first touch, get a table of their own, in MB/s.
 
@@ -274,6 +277,20 @@ def ratio(a, b):
     return f"{statistics.median(a) / statistics.median(b):.2f}"
 
 
+def slower(cols, key):
+    """In how many rounds the head's in-kernel p50 was above against's."""
+    by_round = {}
+    for label, data in cols:
+        parts = label.split("-")
+        if len(parts) == 3 and "kernel" in data.get(key, {}):
+            by_round.setdefault(parts[2], {})[parts[1]] = data[key]["kernel"]
+    pairs = [r for r in by_round.values() if "head" in r and "against" in r]
+    if not pairs:
+        return "-"
+    n = sum(r["head"] > r["against"] for r in pairs)
+    return f"{n} of {len(pairs)}"
+
+
 def main(argv):
     runs = []
     paths = []
@@ -310,7 +327,7 @@ def main(argv):
         versus = any("-against" in label for label, _ in cols)
         head = ["case", "size"] + [label for label, _ in cols]
         if versus:
-            head.append("head/against")
+            head += ["head/against", "head slower"]
         if keys:
             print(f"\n{env}: p50, ioctl us / in-kernel us\n")
             print("| " + " | ".join(head) + " |")
@@ -332,6 +349,7 @@ def main(argv):
                            " / " +
                            ratio(pick("head", "kernel"),
                                  pick("against", "kernel")))
+                row.append(slower(cols, key))
             print("| " + " | ".join(row) + " |")
         if bw_keys:
             print(f"\n{env}: MB/s, p50: bw: CPU writes through mmap() of a "
