@@ -168,6 +168,12 @@ static unsigned long mmheap_bytes_to_pages(u64 bytes)
 	return min_t(u64, pages, ULONG_MAX);
 }
 
+/* Pooled pages are counted as NR_KERNEL_MISC_RECLAIMABLE of their node. */
+static void mmheap_pool_account(struct pglist_data *pgdat, long pages)
+{
+	mod_node_page_state(pgdat, NR_KERNEL_MISC_RECLAIMABLE, pages);
+}
+
 /*
  * vmstat accounting for a list of chunks, one update per node run rather
  * than one per chunk.
@@ -181,16 +187,14 @@ static void mmheap_pool_account_list(struct list_head *list, long sign)
 	list_for_each_entry(page, list, lru) {
 		if (page_pgdat(page) != pgdat) {
 			if (nr)
-				mod_node_page_state(pgdat,
-						    NR_KERNEL_MISC_RECLAIMABLE,
-						    sign * nr);
+				mmheap_pool_account(pgdat, sign * nr);
 			pgdat = page_pgdat(page);
 			nr = 0;
 		}
 		nr += 1L << compound_order(page);
 	}
 	if (nr)
-		mod_node_page_state(pgdat, NR_KERNEL_MISC_RECLAIMABLE, sign * nr);
+		mmheap_pool_account(pgdat, sign * nr);
 }
 
 #ifdef CONFIG_X86
@@ -461,9 +465,10 @@ unsigned long mmheap_pool_target(struct mmheap_pool *pool)
  * @list: where the chunks are added, linked through page->lru
  *
  * Never zeroes, never sleeps and never enters the page allocator: it hands
- * out what the pool holds, at most %MMHEAP_LOCK_BATCH chunks of one node
- * per hold of the lock. The pages are no longer counted as pooled. The caller records the
- * allocation with mmheap_pool_note_alloc().
+ * out what the pool holds, %MMHEAP_LOCK_BATCH chunks per hold of the lock.
+ * The pages are no longer counted as pooled, with one vmstat update per run
+ * of chunks from one node. The caller records the allocation with
+ * mmheap_pool_note_alloc().
  *
  * Return: the number of chunks added to @list.
  */
@@ -471,27 +476,33 @@ unsigned int mmheap_pool_take(struct mmheap_pool *pool, unsigned int idx,
 			      unsigned int nr, struct list_head *list)
 {
 	unsigned int order = mmheap_orders[idx];
-	struct pglist_data *pgdat;
-	unsigned int n = 0, got;
+	struct pglist_data *pgdat, *node;
+	unsigned int n = 0, got, run;
 	struct page *page;
 	LIST_HEAD(batch);
 
 	while (n < nr) {
 		got = 0;
+		run = 0;
 		pgdat = NULL;
 		raw_spin_lock(&pool->lock);
 		/*
-		 * A batch ends where the node changes, so that its vmstat
-		 * update needs no second walk over the chunks.
+		 * Count the chunks of each run from one node as they move, so
+		 * that the vmstat update needs no second walk over them (one
+		 * update, after the lock, on a machine with one node).
 		 */
 		while (n + got < nr && got < MMHEAP_LOCK_BATCH &&
 		       !list_empty(&pool->clean[idx])) {
 			page = list_first_entry(&pool->clean[idx], struct page,
 						lru);
-			if (pgdat && page_pgdat(page) != pgdat)
-				break;
-			pgdat = page_pgdat(page);
+			node = page_pgdat(page);
+			if (node != pgdat && run) {
+				mmheap_pool_account(pgdat, -((long)run << order));
+				run = 0;
+			}
+			pgdat = node;
 			list_move_tail(&page->lru, &batch);
+			run++;
 			got++;
 		}
 		pool->nr_clean[idx] -= got;
@@ -500,8 +511,7 @@ unsigned int mmheap_pool_take(struct mmheap_pool *pool, unsigned int idx,
 
 		if (!got)
 			break;
-		mod_node_page_state(pgdat, NR_KERNEL_MISC_RECLAIMABLE,
-				    -((long)got << order));
+		mmheap_pool_account(pgdat, -((long)run << order));
 		list_splice_tail_init(&batch, list);
 		n += got;
 	}

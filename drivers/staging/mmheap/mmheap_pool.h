@@ -115,7 +115,8 @@ struct mmheap_pool_stats {
  * @ops: owner's hooks, may be NULL
  * @priv: owner's data
  * @lock: protects the lists, the page counts and the request state; a raw
- *	spinlock held for at most %MMHEAP_LOCK_BATCH list moves or a splice
+ *	spinlock held for at most %MMHEAP_LOCK_BATCH list moves (and a
+ *	vmstat update where the chunks take moves change node) or a splice
  *	per order, so that no holder is ever preempted with it, PREEMPT_RT
  *	included
  * @clean: zeroed chunks per order, linked through page->lru

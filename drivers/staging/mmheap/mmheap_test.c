@@ -302,8 +302,11 @@ static void mmheap_test_vmstat(struct kunit *test)
 	struct mmheap_pool *pool = test_pool(test);
 	/* Per-CPU vmstat deltas below the threshold may not be folded yet. */
 	long slack = 2 * 125 * num_online_cpus();
-	/* Enough that an engine accounting nothing cannot pass. */
-	long chunks = DIV_ROUND_UP(2 * slack, 256) + 4;
+	/*
+	 * Enough that an engine accounting nothing cannot pass, and more
+	 * than one batch of take, each batch beyond the slack on its own.
+	 */
+	long chunks = MMHEAP_LOCK_BATCH + DIV_ROUND_UP(2 * slack, 256) + 4;
 	struct page *page, *tmp;
 	long before, delta, i;
 	LIST_HEAD(taken);
