@@ -88,8 +88,7 @@ qemu_run() {
 }
 
 # UML's heapbench, built here: a BENCH_QEMU=0 run builds no initramfs.
-kmake O="$BUILD/lean" headers_install INSTALL_HDR_PATH="$BUILD/hdr" >/dev/null ||
-	die "headers_install from $BUILD/lean failed: heapbench needs the UAPI headers"
+install_uapi_headers "$BUILD/lean"
 # The last CPU this process may run on (a cpuset may start anywhere).
 UML_CPU=$(awk '/^Cpus_allowed_list/ { n = split($2, c, /[,-]/); print c[n] }' /proc/self/status)
 [ -n "$UML_CPU" ] || die "cannot read Cpus_allowed_list from /proc/self/status"

@@ -160,8 +160,8 @@ debug_rt() {
 }
 
 # The user's path: x86_64's defconfig plus the series' fragment. About 36
-# minutes from a cold ccache on 2 cores (2143 s measured); progress every 30 s with the number
-# of objects built so far.
+# minutes from a cold ccache on 2 cores (2143 s measured); progress every
+# 30 s with the number of objects built so far.
 defconfig() {
 	local o=$BUILD/defconfig opt
 	need_wt

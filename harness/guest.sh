@@ -65,7 +65,7 @@ pick_accel() {
 
 build_userspace() {
 	local t
-	kmake O="$O" headers_install INSTALL_HDR_PATH="$BUILD/hdr" >/dev/null
+	install_uapi_headers "$O"
 	rm -rf "$ROOT"
 	mkdir -p "$ROOT"/{bin,tests,bench,proc,sys,dev,tmp}
 	for t in $KSFT_TARGETS; do

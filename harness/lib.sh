@@ -146,6 +146,13 @@ kmake() {
 	make -C "$WT" -j"$JOBS" "$CC_ARG" "$HOSTCC_ARG" "$@"
 }
 
+# install_uapi_headers O: the UAPI headers of the kernel built in O, into
+# $BUILD/hdr, for the kselftests and heapbench.
+install_uapi_headers() {
+	kmake O="$1" headers_install INSTALL_HDR_PATH="$BUILD/hdr" >/dev/null ||
+		die "headers_install from $1 failed: the guest's programs need the UAPI headers"
+}
+
 # build_heapbench OUT: the benchmark, static, against the UAPI headers in
 # $BUILD/hdr (the QEMU guest's initramfs and bench.sh's UML root use it).
 build_heapbench() {
