@@ -4,11 +4,22 @@
  * prefilled and mmheap empty, in one boot. A benchmark, not a test: it
  * prints numbers and judges nothing.
  *
- *   heapbench [-n iters] [-w warmup] [-s size,size,...] [-c] [case ...]
+ *   heapbench [-n iters] [-w warmup] [-s size,size,...] [-c] [-e MiB]
+ *             [case ...]
  *
  * -c runs everything in a memory cgroup of heapbench's own (no limit), as
  * a camera HAL runs: mmheap charges its buffers there (the root cgroup is
  * never charged), and the system heap of v6.12 charges nothing.
+ *
+ * -e MiB writes that much user memory before every timed allocation
+ * (outside the timed region), so that the allocation starts with the CPU
+ * caches and TLBs holding none of what the refill, the last free or the
+ * last allocation touched. That is a HAL's case: it prefills when the app
+ * starts and opens the camera seconds later. Without -e, a prefilled
+ * case's allocation follows the refill at once, and finds in the cache
+ * whatever the refill's last steps left there (the struct pages of the
+ * chunks it zeroed last, for one). Use four times the last-level cache or
+ * more; in QEMU TCG, where caches are not modelled, it only costs time.
  *
  * A case is "system", "mmheap-prefilled", "mmheap-empty",
  * "mmheap-uncached-prefilled", "mmheap-uncached-empty", the name of any
@@ -133,6 +144,19 @@ static const struct pool_paths *pp = &cached_paths;
 #define WAIT_MS		120000
 #define MAX_SIZES	16
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* -e: the buffer written before every timed allocation, and its size. */
+static unsigned char *evict_buf;
+static size_t evict_len;
+
+static void evict_caches(int iter)
+{
+	if (!evict_len)
+		return;
+	memset(evict_buf, iter & 0xff, evict_len);
+	/* Keep the stores: the buffer is never read. */
+	__asm__ __volatile__("" : : "r"(evict_buf) : "memory");
+}
 
 enum mode { PLAIN, PREFILLED, EMPTY, BANDWIDTH, TOUCH };
 
@@ -674,6 +698,7 @@ static void run_case(const char *name, enum mode mode, const char *heap,
 				}
 				wait = now_ns() - t0;
 			}
+			evict_caches(i);
 			t0 = now_ns();
 			if (ioctl(heap_fd, DMA_HEAP_IOCTL_ALLOC, &data) < 0) {
 				printf("error case=%s size_mib=%s msg=alloc errno=%d\n",
@@ -1008,7 +1033,8 @@ static int parse_sizes(const char *arg, unsigned int *sizes)
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [-n iters] [-w warmup] [-s size,size,...] [-c] [case ...]\n"
+		"usage: %s [-n iters] [-w warmup] [-s size,size,...] [-c] [-e MiB]\n"
+		"       [case ...]\n"
 		"  case: system | mmheap-prefilled | mmheap-empty |\n"
 		"        mmheap-uncached-prefilled | mmheap-uncached-empty |\n"
 		"        <heap name> | bw:<heap name> | touch:<heap name> |\n"
@@ -1030,11 +1056,22 @@ int main(int argc, char **argv)
 	int nsizes = 6, iters = 20, warmup = 1, opt, c, ncases;
 	bool memcg = false;
 	const char * const *cases;
+	char *end;
+	long evict_mib = 0;
 
-	while ((opt = getopt(argc, argv, "n:w:s:ch")) != -1) {
+	while ((opt = getopt(argc, argv, "n:w:s:ce:h")) != -1) {
 		switch (opt) {
 		case 'c':
 			memcg = true;
+			break;
+		case 'e':
+			errno = 0;
+			evict_mib = strtol(optarg, &end, 10);
+			if (errno || *end || evict_mib < 1 || evict_mib > 4096) {
+				fprintf(stderr, "-e %s: want MiB, 1 to 4096\n",
+					optarg);
+				usage(argv[0]);
+			}
 			break;
 		case 'n':
 			iters = atoi(optarg);
@@ -1060,8 +1097,19 @@ int main(int argc, char **argv)
 	}
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("# heapbench iters=%d warmup=%d cases=%d\n", iters, warmup,
-	       ncases);
+	if (evict_mib) {
+		evict_len = (size_t)evict_mib * MIB;
+		evict_buf = malloc(evict_len);
+		if (!evict_buf) {
+			fprintf(stderr, "-e %ld: cannot allocate %ld MiB\n",
+				evict_mib, evict_mib);
+			return 1;
+		}
+		/* Fault it in now, not in the first iteration. */
+		evict_caches(0);
+	}
+	printf("# heapbench iters=%d warmup=%d cases=%d evict_mib=%ld\n",
+	       iters, warmup, ncases, evict_mib);
 	print_clock();
 	if (memcg && join_memcg())
 		printf("error case=memcg size_mib=0 msg=not_in_a_memory_cgroup\n");
