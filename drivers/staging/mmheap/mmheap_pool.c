@@ -168,33 +168,47 @@ static unsigned long mmheap_bytes_to_pages(u64 bytes)
 	return min_t(u64, pages, ULONG_MAX);
 }
 
-/* Pooled pages are counted as NR_KERNEL_MISC_RECLAIMABLE of their node. */
-static void mmheap_pool_account(struct pglist_data *pgdat, long pages)
+/*
+ * Pooled pages are counted as NR_KERNEL_MISC_RECLAIMABLE of their node, with
+ * one vmstat update per run of chunks from one node rather than one per
+ * chunk: mmheap_run_add() each chunk as it moves, mmheap_run_flush() at the
+ * end.
+ */
+struct mmheap_node_run {
+	struct pglist_data *pgdat;
+	long pages;
+};
+
+static void mmheap_run_flush(struct mmheap_node_run *run)
 {
-	mod_node_page_state(pgdat, NR_KERNEL_MISC_RECLAIMABLE, pages);
+	if (run->pages)
+		mod_node_page_state(run->pgdat, NR_KERNEL_MISC_RECLAIMABLE,
+				    run->pages);
+	run->pages = 0;
 }
 
-/*
- * vmstat accounting for a list of chunks, one update per node run rather
- * than one per chunk.
- */
+static void mmheap_run_add(struct mmheap_node_run *run, struct page *page,
+			   long pages)
+{
+	struct pglist_data *pgdat = page_pgdat(page);
+
+	if (pgdat != run->pgdat) {
+		mmheap_run_flush(run);
+		run->pgdat = pgdat;
+	}
+	run->pages += pages;
+}
+
+/* vmstat accounting for a list of chunks of any order. */
 static void mmheap_pool_account_list(struct list_head *list, long sign)
 {
-	struct pglist_data *pgdat = NULL;
+	struct mmheap_node_run run = {};
 	struct page *page;
-	long nr = 0;
 
-	list_for_each_entry(page, list, lru) {
-		if (page_pgdat(page) != pgdat) {
-			if (nr)
-				mmheap_pool_account(pgdat, sign * nr);
-			pgdat = page_pgdat(page);
-			nr = 0;
-		}
-		nr += 1L << compound_order(page);
-	}
-	if (nr)
-		mmheap_pool_account(pgdat, sign * nr);
+	list_for_each_entry(page, list, lru)
+		mmheap_run_add(&run, page,
+			       sign * (1L << compound_order(page)));
+	mmheap_run_flush(&run);
 }
 
 #ifdef CONFIG_X86
@@ -476,15 +490,13 @@ unsigned int mmheap_pool_take(struct mmheap_pool *pool, unsigned int idx,
 			      unsigned int nr, struct list_head *list)
 {
 	unsigned int order = mmheap_orders[idx];
-	struct pglist_data *pgdat, *node;
-	unsigned int n = 0, got, run;
+	struct mmheap_node_run run = {};
+	unsigned int n = 0, got;
 	struct page *page;
 	LIST_HEAD(batch);
 
 	while (n < nr) {
 		got = 0;
-		run = 0;
-		pgdat = NULL;
 		raw_spin_lock(&pool->lock);
 		/*
 		 * Count the chunks of each run from one node as they move, so
@@ -495,14 +507,8 @@ unsigned int mmheap_pool_take(struct mmheap_pool *pool, unsigned int idx,
 		       !list_empty(&pool->clean[idx])) {
 			page = list_first_entry(&pool->clean[idx], struct page,
 						lru);
-			node = page_pgdat(page);
-			if (node != pgdat && run) {
-				mmheap_pool_account(pgdat, -((long)run << order));
-				run = 0;
-			}
-			pgdat = node;
+			mmheap_run_add(&run, page, -(1L << order));
 			list_move_tail(&page->lru, &batch);
-			run++;
 			got++;
 		}
 		pool->nr_clean[idx] -= got;
@@ -511,7 +517,7 @@ unsigned int mmheap_pool_take(struct mmheap_pool *pool, unsigned int idx,
 
 		if (!got)
 			break;
-		mmheap_pool_account(pgdat, -((long)run << order));
+		mmheap_run_flush(&run);
 		list_splice_tail_init(&batch, list);
 		n += got;
 	}
